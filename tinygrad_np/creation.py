@@ -1,0 +1,102 @@
+"""Factories: tensor, zeros, ones, full, arange, eye, rand, randn, randint and the *_like forms.
+
+Floating point factories make float32 unless given a dtype; random ones draw from the
+shared generator, so manual_seed makes them reproducible.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._shapes import as_shape
+from .random import generator
+from .tensor import Tensor
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Make a Tensor (the same as Tensor(data, ...), spelled as in PyTorch)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def _wrap(arr: np.ndarray, requires_grad: bool) -> Tensor:
+    return Tensor(arr, requires_grad=requires_grad)
+
+
+def zeros(*size: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros: zeros(2, 3) or zeros((2, 3))."""
+    return _wrap(np.zeros(as_shape(size, "zeros"), dtype=dtype), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones: ones(2, 3) or ones((2, 3))."""
+    return _wrap(np.ones(as_shape(size, "ones"), dtype=dtype), requires_grad)
+
+
+def full(size: Any, fill_value: float, dtype: Any = np.float32,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of shape `size` filled with `fill_value`."""
+    shape = as_shape((size,) if isinstance(size, (int, np.integer)) else (size,), "full")
+    return _wrap(np.full(shape, fill_value, dtype=dtype), requires_grad)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Evenly spaced values in [start, end); int64 for integer arguments, else float32."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be non-zero")
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if ints else np.float32
+    return _wrap(np.arange(start, end, step, dtype=dtype), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = np.float32,
+        requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix (m defaults to n)."""
+    return _wrap(np.eye(n, m, dtype=dtype), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) from the shared generator."""
+    arr = generator().random(as_shape(size, "rand"), dtype=np.dtype(dtype).type)
+    return _wrap(arr, requires_grad)
+
+
+def randn(*size: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from the shared generator."""
+    arr = generator().standard_normal(as_shape(size, "randn"), dtype=np.dtype(dtype).type)
+    return _wrap(arr, requires_grad)
+
+
+def randint(low: int, high: int, size: Any, dtype: Any = np.int64) -> Tensor:
+    """Integers uniformly drawn from [low, high)."""
+    shape = as_shape((size,) if isinstance(size, (int, np.integer)) else (size,), "randint")
+    return Tensor(generator().integers(low, high, shape, dtype=dtype))
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with t's shape and dtype."""
+    return _wrap(np.zeros(t.shape, dtype=dtype or t.dtype), requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with t's shape and dtype."""
+    return _wrap(np.ones(t.shape, dtype=dtype or t.dtype), requires_grad)
+
+
+def full_like(t: Tensor, fill_value: float, dtype: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """`fill_value` with t's shape and dtype."""
+    return _wrap(np.full(t.shape, fill_value, dtype=dtype or t.dtype), requires_grad)
+
+
+def rand_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    return rand(t.shape, dtype=t.dtype, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    return randn(t.shape, dtype=t.dtype, requires_grad=requires_grad)

@@ -1,0 +1,286 @@
+"""The reverse-mode engine: an iterative walk of the graph behind some outputs, then backward().
+
+The walk has two passes and no recursion, so graph depth is limited only by memory:
+1. count, for every tensor in the graph, how many recorded edges consume it;
+2. starting from the outputs, run each node's backward once all of its consumers have
+   passed their gradient to it (its count has dropped to zero), sum every gradient to its
+   input's shape, add it to what that input has collected, and free the node.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._shapes import sum_to_axes
+from .function import _FREED_MESSAGE, _mode, _nonfinite_kind, _tensor_type
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+def _count_consumers(roots: Sequence[Tensor]) -> dict[int, int]:
+    """Pass 1: id(tensor) -> number of graph edges into it; raises on a freed graph."""
+    counts: dict[int, int] = {id(r): 0 for r in roots}
+    stack = list(roots)
+    while stack:
+        ctx = stack.pop()._ctx
+        if ctx is None:
+            continue
+        inputs = ctx._inputs
+        if inputs is None:
+            raise RuntimeError(_FREED_MESSAGE.format(op=type(ctx).__name__))
+        for inp in inputs:
+            if inp.requires_grad:
+                key = id(inp)
+                if key in counts:
+                    counts[key] += 1
+                else:
+                    counts[key] = 1
+                    stack.append(inp)
+    return counts
+
+
+def _fit_gradient(op: str, i: int, g, inp: Tensor, tensor_type: type[Tensor]) -> Tensor:
+    """Wrap, sum to the input's shape (the adjoint of broadcasting) and cast to its dtype."""
+    if not isinstance(g, tensor_type):
+        g = tensor_type._make(np.asarray(g, dtype=inp.data.dtype), False, None)
+    if g.shape != inp.shape:
+        try:
+            sum_to_axes(g.shape, inp.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{op} backward returned a gradient of shape {g.shape} for input {i} of shape "
+                f"{inp.shape}; it must have the input's shape or one that broadcasts from it"
+            ) from None
+        g = g._sum_to(inp.shape)
+    if g.data.dtype != inp.data.dtype:
+        g = g.to(inp.data.dtype)
+    return g
+
+
+def _owned_array(g: Tensor) -> np.ndarray | None:
+    """g's array if nothing else can see it, so a leaf may keep it as .grad without a copy.
+
+    CPython reference counts tell: the locals of run_backward, of the caller and of this
+    function, and getrefcount's argument, are the only references to g, and g's slot is the
+    only other one to its array. A gradient also queued for another input, or one that is
+    a view or read-only, must be copied instead.
+    """
+    a = g.data
+    if (
+        sys.getrefcount(g) <= 4
+        and sys.getrefcount(a) <= 3
+        and a.flags.owndata
+        and a.flags.writeable
+        and a.flags.c_contiguous
+    ):
+        return a
+    return None
+
+
+def _accumulate_into_leaf(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
+    """leaf.grad += g, in place when neither side is part of a graph."""
+    old = leaf._grad
+    if create_graph:
+        leaf._grad = g if old is None else old + g
+        return
+    if old is None:
+        owned = _owned_array(g)
+        data = owned if owned is not None else g.data.copy()
+        leaf._grad = _tensor_type()._make(data, False, None)
+    elif old.requires_grad or not old.data.flags.writeable:
+        leaf._grad = old.detach() + g
+    else:
+        np.add(old.data, g.data, out=old.data)
+        old._vc[0] += 1
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    root_grads: Sequence[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+) -> list[Tensor | None] | None:
+    """Propagate root_grads from roots through the graph.
+
+    Without `inputs`, gradients are accumulated into the leaves' `.grad` (and into tensors
+    that called retain_grad()). With `inputs`, their gradients are returned instead and no
+    `.grad` is touched. Unless retain_graph, each node is freed as soon as it has run.
+    """
+    tensor_type = _tensor_type()
+    counts = _count_consumers(roots)
+    wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
+    captured: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
+    grads: dict[int, Tensor] = {}
+    for r, g in zip(roots, root_grads):
+        grads[id(r)] = grads[id(r)] + g if id(r) in grads else g
+    ready = [r for r in dict.fromkeys(roots) if counts[id(r)] == 0]
+    saved_mode = _mode.grad_enabled
+    _mode.grad_enabled = create_graph
+    try:
+        while ready:
+            t = ready.pop()
+            g = grads.pop(id(t), None)
+            if wanted is not None and id(t) in wanted:
+                captured[wanted[id(t)]] = g
+            ctx = t._ctx
+            if ctx is None:  # a leaf
+                if g is not None and wanted is None:
+                    _accumulate_into_leaf(t, g, create_graph)
+                continue
+            if t._retains_grad and g is not None and wanted is None:
+                t._grad = g if t._grad is None else t._grad + g
+            inputs_of_t = ctx._inputs
+            in_grads = None
+            if g is not None:
+                ctx.output = t
+                in_grads = ctx.backward(ctx, g)
+                ctx.output = None
+                if not isinstance(in_grads, tuple):
+                    in_grads = (in_grads,)
+                if len(in_grads) != len(inputs_of_t):
+                    raise RuntimeError(
+                        f"{type(ctx).__name__} backward returned {len(in_grads)} gradient(s) "
+                        f"for {len(inputs_of_t)} input(s)"
+                    )
+            for i, inp in enumerate(inputs_of_t):
+                if not inp.requires_grad:
+                    continue
+                key = id(inp)
+                ig = in_grads[i] if in_grads is not None else None
+                if ig is not None:
+                    ig = _fit_gradient(type(ctx).__name__, i, ig, inp, tensor_type)
+                    if _mode.anomaly:
+                        _check_finite_gradient(ctx, i, ig)
+                    prev = grads.get(key)
+                    grads[key] = ig if prev is None else prev + ig
+                counts[key] -= 1
+                if counts[key] == 0:
+                    ready.append(inp)
+            if not retain_graph:
+                ctx._release()
+            # drop this step's references now, so a leaf's gradient can be taken over
+            t = g = ctx = in_grads = ig = prev = None
+    finally:
+        _mode.grad_enabled = saved_mode
+    return captured if inputs is not None else None
+
+
+def _check_finite_gradient(ctx, i: int, g: Tensor) -> None:
+    kind = _nonfinite_kind(g.data)
+    if kind:
+        where = getattr(ctx, "_created_at", "<unknown location>")
+        raise FloatingPointError(
+            f"{type(ctx).__name__} backward produced {kind} in the gradient of input {i} "
+            f"(shape {g.shape}); the {type(ctx).__name__} was created at {where}"
+        )
+
+
+def _root_gradients(op: str, outputs: Sequence[Tensor], grad_outputs) -> list[Tensor]:
+    """The gradient each output starts with: given, or 1 for a single-element output."""
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif len(grad_outputs) != len(outputs):
+        raise ValueError(f"{op}: got {len(grad_outputs)} gradient(s) for {len(outputs)} output(s)")
+    result = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"{op}: output {i} (shape {out.shape}) does not require grad and has no graph: "
+                "none of the tensors it was computed from had requires_grad=True, or it was "
+                "computed under no_grad(). Set requires_grad=True on the parameters or inputs "
+                "(not on the loss) before the forward pass."
+            )
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(
+                    f"{op}: the output has shape {out.shape}; a gradient can only be implied for "
+                    "a single-element output. Reduce it first (loss.sum(), loss.mean()) or "
+                    "pass gradient= with the output's shape."
+                )
+            g = _tensor_type()._make(np.ones_like(out.data), False, None)
+        else:
+            if not isinstance(g, _tensor_type()):
+                g = _tensor_type()._make(np.asarray(g, dtype=out.data.dtype), False, None)
+            if g.shape != out.shape:
+                raise RuntimeError(
+                    f"{op}: gradient has shape {g.shape} but the output has shape {out.shape}"
+                )
+        result.append(g)
+    return result
+
+
+def backward(
+    tensor: Tensor, gradient=None, retain_graph: bool | None = None, create_graph: bool = False
+) -> None:
+    """Accumulate d(tensor)/d(leaf) into every leaf's .grad; see Tensor.backward."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    (g,) = _root_gradients("backward", [tensor], None if gradient is None else [gradient])
+    if tensor._ctx is None:
+        warnings.warn(
+            f"backward() was called on a leaf tensor of shape {tensor.shape}: no graph was "
+            "recorded behind it, so only its own .grad changes. If it is a loss, it was "
+            "computed without a graph (under no_grad(), or from tensors that do not require "
+            "grad) and requires_grad was set on it afterwards; set requires_grad=True on the "
+            "parameters instead.",
+            stacklevel=3,
+        )
+    run_backward([tensor], [g], retain_graph, create_graph)
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple:
+    """Gradients of `outputs` with respect to `inputs`, returned instead of stored in .grad.
+
+    Args:
+        outputs: a Tensor or a sequence of Tensors to differentiate.
+        inputs: a Tensor or a sequence of Tensors (requiring grad) to differentiate by.
+        grad_outputs: the vector in the vector-Jacobian product, one per output; may be
+            omitted for single-element outputs.
+        retain_graph: keep the graph for another backward (default: create_graph).
+        create_graph: record the gradient computation, for higher-order gradients.
+        allow_unused: return None for an input the outputs do not depend on, instead of
+            raising.
+
+    Returns:
+        A tuple with one gradient per input.
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> x = tnp.tensor(3.0, requires_grad=True)
+        >>> (dx,) = tnp.grad(x ** 3, x, create_graph=True)   # 3x² = 27
+        >>> (dxx,) = tnp.grad(dx, x)                          # 6x = 18
+        >>> dx.item(), dxx.item()
+        (27.0, 18.0)
+    """
+    outputs = [outputs] if not isinstance(outputs, (list, tuple)) else list(outputs)
+    inputs = [inputs] if not isinstance(inputs, (list, tuple)) else list(inputs)
+    if grad_outputs is not None and not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    if retain_graph is None:
+        retain_graph = create_graph
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
+    roots = _root_gradients("grad", outputs, grad_outputs)
+    result = run_backward(outputs, roots, retain_graph, create_graph, inputs=inputs)
+    for i, g in enumerate(result):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {i} (shape {inputs[i].shape}) was not used to compute the "
+                "outputs; pass allow_unused=True to get None for it"
+            )
+    return tuple(result)

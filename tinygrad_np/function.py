@@ -1,0 +1,254 @@
+"""Function (the one way to define an op), its context, grad mode and anomaly mode.
+
+An op is a subclass of Function with two static methods:
+
+    forward(ctx, *arrays, **options) -> ndarray     runs the NumPy math
+    backward(ctx, grad) -> Tensor | None, or a tuple with one per input
+
+`Op.apply(*tensors, **options)` runs forward and, when a gradient is needed, records the
+instance as the output's `_ctx`: the graph is tensors linked through `ctx._inputs`. The
+context never points at its own output (the engine lends it as `ctx.output` while the
+backward runs), so a graph holds no reference cycles and is freed by reference counting.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class _Mode:
+    """Process-wide switches read on every op (plain attributes: the cheapest lookup)."""
+
+    grad_enabled = True
+    anomaly = False
+
+
+_mode = _Mode()
+_tensor_class = None  # set on first use; tensor.py builds on this module, so it is imported late
+
+
+def _tensor_type() -> type[Tensor]:
+    global _tensor_class
+    if _tensor_class is None:
+        from .tensor import Tensor
+
+        _tensor_class = Tensor
+    return _tensor_class
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (the default); False inside `no_grad()`."""
+    return _mode.grad_enabled
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode, restoring the old value on exit."""
+
+    enabled: bool
+
+    def __enter__(self) -> None:
+        self._saved = _mode.grad_enabled
+        _mode.grad_enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.grad_enabled = self._saved
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Ops run without recording a graph: for evaluation and for updating parameters.
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> w = tnp.ones(3, requires_grad=True)
+        >>> with tnp.no_grad():
+        ...     y = w * 2
+        >>> y.requires_grad
+        False
+    """
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Turn graph recording back on inside a `no_grad()` block."""
+
+    enabled = True
+
+
+class set_grad_enabled(_GradMode):
+    """Set grad mode to `mode` for a block: `with set_grad_enabled(training): ...`."""
+
+    def __init__(self, mode: bool) -> None:
+        self.enabled = bool(mode)
+
+    def __call__(self, fn):
+        raise TypeError("set_grad_enabled(mode) is a context manager; use no_grad as a decorator")
+
+
+class detect_anomaly:
+    """Raise as soon as an op produces NaN or inf, forward or backward, naming the op and the
+    line of user code that created it.
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> x = tnp.tensor([-1.0, 4.0], requires_grad=True)
+        >>> with tnp.detect_anomaly():
+        ...     x.sqrt()
+        Traceback (most recent call last):
+        FloatingPointError: Sqrt produced nan in its forward ...
+    """
+
+    def __enter__(self) -> None:
+        self._saved = _mode.anomaly
+        _mode.anomaly = True
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.anomaly = self._saved
+
+
+def _user_frame() -> str:
+    """'file:line in function' of the innermost caller outside this package."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown location>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+
+
+def _nonfinite_kind(a: np.ndarray) -> str | None:
+    if a.dtype.kind not in "fc" or np.isfinite(a).all():
+        return None
+    return "nan" if np.isnan(a).any() else "inf"
+
+
+class Function:
+    """Base class of every op, built-in or user-defined.
+
+    Subclasses define `forward(ctx, *arrays, **options)` and `backward(ctx, grad)` as static
+    methods. In backward, `ctx.inputs` are the input Tensors (write the gradient with Tensor
+    operations so that `create_graph=True` can differentiate it again), `ctx.output` is the
+    output Tensor, and `ctx.needs_input_grad[i]` says whether input i wants a gradient.
+    Anything else forward stores on `ctx` is a constant to backward. The engine sums each
+    returned gradient to its input's shape, so backward may return a broadcast shape.
+
+    Example:
+        >>> import numpy as np, tinygrad_np as tnp
+        >>> class Cube(tnp.Function):
+        ...     '''out = x ** 3'''
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return x ** 3
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         (x,) = ctx.inputs
+        ...         return grad * 3 * x * x
+        >>> x = tnp.tensor([1.0, 2.0], requires_grad=True)
+        >>> Cube.apply(x).sum().backward()
+        >>> x.grad
+        tensor([ 3., 12.])
+    """
+
+    is_view = False  # True when forward returns a view of input 0: they share a version counter
+
+    @staticmethod
+    def forward(ctx: Any, *args: np.ndarray, **kwargs: Any) -> np.ndarray:
+        raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **kwargs: Any) -> Tensor:
+        """Run the op on Tensors; record it in the graph when an input requires grad."""
+        tensor = _tensor_class or _tensor_type()
+        for i, t in enumerate(inputs):
+            if not isinstance(t, tensor):
+                raise TypeError(
+                    f"{cls.__name__}.apply: input {i} is a {type(t).__name__}, not a Tensor; "
+                    "wrap constants with tinygrad_np.tensor(...)"
+                )
+        ctx = cls.__new__(cls)
+        needs = tuple([t._requires_grad for t in inputs])
+        ctx.needs_input_grad = needs
+        out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)  # NumPy returns scalars from 0-d math
+        if _mode.anomaly:
+            where = _user_frame()
+            kind = _nonfinite_kind(out)
+            if kind:
+                raise FloatingPointError(
+                    f"{cls.__name__} produced {kind} in its forward (output shape "
+                    f"{out.shape}), called from {where}"
+                )
+            ctx._created_at = where
+        record = _mode.grad_enabled and True in needs and out.dtype.kind in "fc"
+        if record:
+            ctx._inputs = inputs
+            ctx._versions = tuple([t._vc[0] for t in inputs])
+            result = tensor._make(out, True, ctx)
+        else:
+            result = tensor._make(out, False, None)
+        if cls.is_view and np.may_share_memory(out, inputs[0].data):
+            result._vc = inputs[0]._vc
+        return result
+
+    # ---- what backward reads -------------------------------------------------------------
+
+    @property
+    def inputs(self) -> tuple[Tensor, ...]:
+        """The input Tensors, checked not to have been modified in place since forward."""
+        inputs = self._inputs
+        if inputs is None:
+            raise RuntimeError(_FREED_MESSAGE.format(op=type(self).__name__))
+        for i, (t, v) in enumerate(zip(inputs, self._versions)):
+            if t._vc[0] != v:
+                raise RuntimeError(
+                    f"{type(self).__name__} backward: input {i} (shape {t.shape}, {t.dtype}) "
+                    f"was modified by an in-place operation after the forward pass: it is at "
+                    f"version {t._vc[0]}, the graph saved version {v}. A typical cause is "
+                    "optimizer.step() or an in-place update (x.add_, x[...] = v, p -= lr * g) "
+                    "between computing the loss and calling backward. Compute the loss again "
+                    "after the update, or use x.clone() before modifying x."
+                )
+        return inputs
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep arrays (or anything) for backward, as in PyTorch; read them as saved_tensors."""
+        self._saved = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        return self._saved
+
+    def _release(self) -> None:
+        """Drop every saved array and input reference: the graph behind this node is freed."""
+        self.__dict__.clear()
+        self._inputs = None
+
+
+_FREED_MESSAGE = (
+    "{op} backward: trying to backward through the graph a second time (or to read values "
+    "that were freed by the first backward). Pass retain_graph=True to the first "
+    "backward() if you need to backward twice, or compute the forward pass again."
+)

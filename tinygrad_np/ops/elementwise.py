@@ -1,0 +1,322 @@
+"""Elementwise ops: copy and cast, arithmetic, unary math, activations, then selection.
+
+Binary ops broadcast as NumPy does; their backward returns the gradient in the broadcast
+shape and the engine sums it back to each input's shape. Masks that carry no gradient
+(where an input is positive, which input won a maximum) are computed as ndarrays in the
+gradient's dtype, so float32 stays float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+
+
+class Clone(Function):
+    """out = a copy of a;  d/da = 1"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Cast(Function):
+    """out = a converted to `dtype`; the gradient is converted back to a's dtype"""
+
+    @staticmethod
+    def forward(ctx, a, dtype=None):
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.inputs
+        return grad.to(a.dtype)
+
+
+class Add(Function):
+    """out = a + b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    """out = a - b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """out = a * b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Function):
+    """out = a / b;  d/da = 1/b,  d/db = -a/b²"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
+
+
+class Pow(Function):
+    """out = a ** b;  d/da = b a^(b-1),  d/db = out ln a (taken as 0 where a = 0 and b >= 0)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a**b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad * b * a ** (b - 1) if need_a else None
+        grad_b = None
+        if need_b:
+            # the limit of a^b ln a as a -> 0+ is 0 for b > 0; PyTorch uses 0 for b >= 0 too
+            zero_base = (a.data == 0) & (b.data >= 0)
+            safe_a = a.where(~zero_base, 1)
+            grad_b = grad * ctx.output * safe_a.log()
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    """out = -a"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Exp(Function):
+    """out = e^a;  d/da = out"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.exp(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.output
+
+
+class Log(Function):
+    """out = ln a;  d/da = 1/a"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.inputs
+        return grad / a
+
+
+class Sqrt(Function):
+    """out = √a;  d/da = 1 / (2 out)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.sqrt(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (2 * ctx.output)
+
+
+class Abs(Function):
+    """out = |a|;  d/da = sign(a), 0 at a = 0 (as PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.inputs
+        return grad * np.sign(a.data)
+
+
+class Sign(Function):
+    """out = sign(a); its derivative is zero wherever it exists"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.sign(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None
+
+
+class Sin(Function):
+    """out = sin a;  d/da = cos a"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.inputs
+        return grad * a.cos()
+
+
+class Cos(Function):
+    """out = cos a;  d/da = -sin a"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.inputs
+        return -grad * a.sin()
+
+
+class Tanh(Function):
+    """out = tanh a;  d/da = 1 - out²"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.tanh(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.output
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Function):
+    """out = 1 / (1 + e^-a), computed without overflow;  d/da = out (1 - out)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        e = np.exp(-np.abs(a))  # in (0, 1]: never overflows
+        return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.output
+        return grad * out * (1 - out)
+
+
+class ReLU(Function):
+    """out = max(a, 0);  d/da = 1 where a > 0, else 0"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.maximum(a, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.inputs
+        return grad * (a.data > 0)
+
+
+def _tie_weights(a: np.ndarray, b: np.ndarray, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Weights of the gradient to a and b for max(a, b): 1 to the larger, half each at a tie."""
+    wins = (a > b).astype(dtype)
+    ties = (a == b).astype(dtype) * dtype.type(0.5)
+    return wins + ties, (1 - wins) - ties
+
+
+class Maximum(Function):
+    """out = max(a, b); the gradient goes to the larger input and is split evenly at ties"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        to_a, to_b = _tie_weights(a.data, b.data, grad.data.dtype)
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * to_a if need_a else None), (grad * to_b if need_b else None)
+
+
+class Minimum(Function):
+    """out = min(a, b); the gradient goes to the smaller input and is split evenly at ties"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        to_b, to_a = _tie_weights(b.data, a.data, grad.data.dtype)
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * to_a if need_a else None), (grad * to_b if need_b else None)
+
+
+class Clamp(Function):
+    """out = min(max(a, low), high); d/da = 1 where low <= a <= high (bounds inclusive)"""
+
+    @staticmethod
+    def forward(ctx, a, low=None, high=None):
+        ctx.low, ctx.high = low, high
+        return np.clip(a, low, high)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.inputs
+        inside = np.ones(a.shape, dtype=bool)
+        if ctx.low is not None:
+            inside &= a.data >= ctx.low
+        if ctx.high is not None:
+            inside &= a.data <= ctx.high
+        return grad * inside
+
+
+class Where(Function):
+    """out = a where cond else b (cond is a constant boolean array)"""
+
+    @staticmethod
+    def forward(ctx, a, b, cond=None):
+        ctx.cond = cond
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        cond = ctx.cond
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * cond if need_a else None), (grad * ~cond if need_b else None)

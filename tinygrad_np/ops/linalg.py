@@ -1,0 +1,82 @@
+"""Matrix products: MatMul (NumPy's matmul rules, batched and broadcasting) and the fused
+affine map Linear (x @ wᵀ + b), which saves two graph nodes and a temporary per layer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+
+
+class MatMul(Function):
+    """out = a @ b;  d/da = grad @ bᵀ,  d/db = aᵀ @ grad (1-D operands promoted as NumPy does)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
+                             f"{a.shape} and {b.shape}")
+        k_a = a.shape[-1]
+        k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if k_a != k_b:
+            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
+                             f"{k_a} (dim -1 of the first) != {k_b} (dim "
+                             f"{-2 if b.ndim > 1 else 0} of the second)")
+        try:
+            return np.matmul(a, b)
+        except ValueError:
+            raise ValueError(f"matmul: batch dimensions of shapes {a.shape} and {b.shape} "
+                             "cannot be broadcast together") from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        # a 1-D operand acts as a row (a) or a column (b) whose unit axis is dropped in out
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        if a.ndim == 1:
+            grad = grad.unsqueeze(-2)
+        if b.ndim == 1:
+            grad = grad.unsqueeze(-1)
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = grad @ b2.mT
+            if a.ndim == 1:
+                grad_a = grad_a.squeeze(-2)
+        if need_b:
+            grad_b = a2.mT @ grad
+            if b.ndim == 1:
+                grad_b = grad_b.squeeze(-1)
+        return grad_a, grad_b
+
+
+class Linear(Function):
+    """out = x @ wᵀ + b for x of shape (..., in), w (out, in), b (out,);
+    d/dx = grad @ w,  d/dw = gradᵀ x (over all leading dims),  d/db = Σ grad"""
+
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1]:
+            raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
+                             f"{w.shape} (expected input (..., {w.shape[-1]}))")
+        out = x @ w.T
+        if b is not None:
+            if b.shape not in ((w.shape[0],), ()):
+                raise ValueError(f"linear: bias of shape {b.shape} does not match weight of "
+                                 f"shape {w.shape} (expected ({w.shape[0]},))")
+            out += b  # in place: out is a fresh array
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.inputs[:2]
+        needs = ctx.needs_input_grad
+        grad_x = grad @ w if needs[0] else None
+        grad_w = None
+        if needs[1]:
+            flat_grad = grad.reshape(-1, w.shape[0])
+            flat_x = x.reshape(-1, w.shape[1])
+            grad_w = flat_grad.mT @ flat_x
+        # the bias gradient is grad itself: the engine sums it over the broadcast dims
+        return (grad_x, grad_w, grad) if len(needs) == 3 else (grad_x, grad_w)

@@ -1,0 +1,68 @@
+"""Reductions along `dim`: Sum, Max (Min is -max(-a)), LogSumExp.
+
+Forward receives `axes` already normalized (a sorted tuple, or None for all). Backward
+reshapes the gradient to keepdim form and broadcasts it back over the reduced axes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+
+
+def _keepdim_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    """out = Σ a over axes;  d/da = 1 (the gradient is broadcast back)"""
+
+    @staticmethod
+    def forward(ctx, a, axes=None, keepdim=False):
+        ctx.axes = axes
+        return a.sum(axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.inputs
+        return grad.reshape(_keepdim_shape(a.shape, ctx.axes)).expand(a.shape)
+
+
+class Max(Function):
+    """out = max of a over axes; the gradient is shared evenly among the tied maxima"""
+
+    @staticmethod
+    def forward(ctx, a, axes=None, keepdim=False):
+        if a.size == 0:
+            raise ValueError(f"max: cannot reduce an empty tensor of shape {a.shape}")
+        ctx.axes = axes
+        return a.max(axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.inputs
+        kshape = _keepdim_shape(a.shape, ctx.axes)
+        is_max = (a.data == ctx.output.data.reshape(kshape)).astype(grad.data.dtype)
+        is_max /= is_max.sum(axis=ctx.axes, keepdims=True)
+        return grad.reshape(kshape) * is_max
+
+
+class LogSumExp(Function):
+    """out = log Σ e^a over axes, shifted by the max so nothing overflows;  d/da = softmax(a)"""
+
+    @staticmethod
+    def forward(ctx, a, axes=None, keepdim=False):
+        ctx.axes = axes
+        m = a.max(axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)  # all -inf along an axis: log 0 = -inf, not nan
+        out = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        return out if keepdim else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.inputs
+        kshape = _keepdim_shape(a.shape, ctx.axes)
+        return grad.reshape(kshape) * (a - ctx.output.reshape(kshape)).exp()

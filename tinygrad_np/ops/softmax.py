@@ -1,0 +1,38 @@
+"""Softmax and log-softmax along one dim, fused for numerical stability (max-subtracted)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+
+
+class Softmax(Function):
+    """out = e^(a - max) / Σ e^(a - max);  d/da: out ⊙ (grad - Σ grad ⊙ out)"""
+
+    @staticmethod
+    def forward(ctx, a, dim=-1):
+        ctx.dim = dim
+        e = np.exp(a - a.max(axis=dim, keepdims=True))
+        e /= e.sum(axis=dim, keepdims=True)
+        return e
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.output
+        return out * (grad - (grad * out).sum(ctx.dim, keepdim=True))
+
+
+class LogSoftmax(Function):
+    """out = a - logsumexp(a), stable for logits of any size;  d/da: grad - softmax Σ grad"""
+
+    @staticmethod
+    def forward(ctx, a, dim=-1):
+        ctx.dim = dim
+        shifted = a - a.max(axis=dim, keepdims=True)
+        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        return shifted
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad - ctx.output.exp() * grad.sum(ctx.dim, keepdim=True)

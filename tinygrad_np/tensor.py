@@ -1,0 +1,754 @@
+"""Tensor: an ndarray plus what autograd needs. Order: construction, properties, autograd,
+arithmetic operators, math, reductions, movement, comparisons, in-place updates, conversion.
+
+Every differentiable method is one line that names its op class in tinygrad_np.ops, where
+forward and backward are written side by side.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from . import engine
+from ._shapes import as_shape, normalize_dim, reshape_shape
+from .function import _mode
+from .ops.elementwise import (
+    Abs,
+    Add,
+    Cast,
+    Clamp,
+    Clone,
+    Cos,
+    Div,
+    Exp,
+    Log,
+    Maximum,
+    Minimum,
+    Mul,
+    Neg,
+    Pow,
+    ReLU,
+    Sigmoid,
+    Sign,
+    Sin,
+    Sqrt,
+    Sub,
+    Tanh,
+    Where,
+)
+from .ops.linalg import MatMul
+from .ops.movement import Cat, Expand, GetItem, Permute, Reshape, SumTo
+from .ops.reduce import LogSumExp, Max, Sum
+from .ops.softmax import LogSoftmax, Softmax
+
+_new = object.__new__
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Python numbers and lists become float32 (ints int64, bools bool); arrays keep their
+    dtype and are not copied."""
+    if isinstance(data, Tensor):
+        data = data._data
+    if isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)
+    else:
+        arr = np.asarray(data)
+        if arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+        elif arr.dtype.kind == "O":
+            raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it, for autograd.
+
+    Args:
+        data: a number, a (nested) list, or an ndarray. Python floats become float32; an
+            ndarray keeps its dtype and is wrapped without a copy.
+        requires_grad: record operations on this tensor so backward() can fill `.grad`.
+        dtype: convert the data to this NumPy dtype first.
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> x = tnp.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> y = (x * x).sum()
+        >>> y.backward()
+        >>> x.grad
+        tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("_data", "_requires_grad", "_grad", "_ctx", "_vc", "_retains_grad",
+                 "__weakref__")
+    __array_ufunc__ = None  # `ndarray * Tensor` calls Tensor.__rmul__ instead of looping
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        arr = _to_array(data, dtype)
+        if requires_grad and arr.dtype.kind not in "fc":
+            raise TypeError(
+                f"tensor: only floating point tensors can require grad, got dtype {arr.dtype}; "
+                "convert it first, e.g. x.float()"
+            )
+        self._data = arr
+        self._requires_grad = bool(requires_grad)
+        self._grad = None
+        self._ctx = None
+        self._vc = [0]  # version counter, shared with views; bumped by in-place updates
+        self._retains_grad = False
+
+    @classmethod
+    def _make(cls, data: np.ndarray, requires_grad: bool, ctx) -> Tensor:
+        """Wrap an ndarray produced by an op (no checks, no copy)."""
+        t = _new(cls)
+        t._data = data
+        t._requires_grad = requires_grad
+        t._grad = None
+        t._ctx = ctx
+        t._vc = [0]
+        t._retains_grad = False
+        return t
+
+    # ---- properties ----------------------------------------------------------------------
+
+    @property
+    def data(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied)."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        arr = _to_array(value)
+        if self._requires_grad and arr.dtype.kind not in "fc":
+            raise TypeError(f"data: a tensor that requires grad cannot hold {arr.dtype} data")
+        self._data = arr
+        self._vc[0] += 1  # whatever saved the old array must not silently use the new one
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for backward()."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by backward(); None until then (leaves only)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            value = value if isinstance(value, Tensor) else Tensor(value)
+            if value.shape != self.shape:
+                raise ValueError(f"grad: assigned gradient of shape {value.shape} to a tensor "
+                                 f"of shape {self.shape}")
+        self._grad = value
+
+    @property
+    def grad_fn(self):
+        """The op that produced this tensor (None for leaves)."""
+        return self._ctx
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user created; False for results of recorded operations."""
+        return self._ctx is None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def T(self) -> Tensor:
+        """All dimensions reversed (the matrix transpose for 2-D tensors)."""
+        return Permute.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dimensions swapped (a batch of transposed matrices)."""
+        return self.transpose(-2, -1)
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The shape, or the size of dimension `dim` (PyTorch's x.size(), x.size(0))."""
+        if dim is None:
+            return self.shape
+        return self.shape[normalize_dim(dim, self.ndim, "size")[0]]
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return self._data.size
+
+    def dim(self) -> int:
+        """The number of dimensions."""
+        return self._data.ndim
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    # ---- autograd ------------------------------------------------------------------------
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Accumulate the gradient of this tensor into the `.grad` of every leaf behind it.
+
+        Args:
+            gradient: d(something)/d(self); may be omitted when self has one element.
+            retain_graph: keep the graph so backward can run through it again
+                (default: create_graph).
+            create_graph: record the backward pass too, for higher-order gradients.
+        """
+        engine.backward(self, gradient, retain_graph, create_graph)
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (shares memory and version counter)."""
+        t = Tensor._make(self._data, False, None)
+        t._vc = self._vc
+        return t
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set requires_grad in place (leaves only) and return self."""
+        if self._ctx is not None and not requires_grad:
+            raise RuntimeError("requires_grad_: a non-leaf tensor's requires_grad cannot be "
+                               "turned off; use .detach() to get a tensor without a graph")
+        if requires_grad and self.dtype.kind not in "fc":
+            raise TypeError(f"requires_grad_: only floating point tensors can require grad, "
+                            f"this one is {self.dtype}")
+        self._requires_grad = bool(requires_grad) or self._ctx is not None
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in .grad during backward()."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad: the tensor does not require grad")
+        self._retains_grad = True
+
+    def clone(self) -> Tensor:
+        """A copy of the data that stays in the graph (the gradient passes through)."""
+        return Clone.apply(self)
+
+    # ---- arithmetic operators ------------------------------------------------------------
+
+    def _operand(self, other: Any) -> Tensor:
+        """`other` as a Tensor; a Python number takes this tensor's float dtype (as NumPy's
+        weak scalars do), so float32 stays float32."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, (int, float, bool, np.ndarray, np.generic)):
+            if isinstance(other, (int, float, bool, np.generic)):
+                if self.dtype.kind in "fc" and np.asarray(other).dtype.kind in "biuf":
+                    dtype = self.dtype
+                elif isinstance(other, float):
+                    dtype = np.float32
+                else:
+                    dtype = np.result_type(self.dtype, other)
+                return Tensor._make(np.asarray(other, dtype=dtype), False, None)
+            return Tensor._make(np.asarray(other), False, None)
+        if isinstance(other, (list, tuple)):
+            return Tensor(other)
+        raise TypeError(f"unsupported operand type for a Tensor operation: {type(other).__name__}")
+
+    def _binary(self, op, other, reflected=False):
+        try:
+            other = self._operand(other)
+        except TypeError:
+            return NotImplemented
+        try:
+            return op.apply(other, self) if reflected else op.apply(self, other)
+        except ValueError as e:
+            a, b = (other, self) if reflected else (self, other)
+            if "broadcast" in str(e) and "matmul" not in str(e):
+                raise ValueError(f"{op.__name__.lower()}: shapes {a.shape} and {b.shape} "
+                                 "cannot be broadcast together") from None
+            raise
+
+    def __add__(self, other): return self._binary(Add, other)
+    def __radd__(self, other): return self._binary(Add, other, reflected=True)
+    def __sub__(self, other): return self._binary(Sub, other)
+    def __rsub__(self, other): return self._binary(Sub, other, reflected=True)
+    def __mul__(self, other): return self._binary(Mul, other)
+    def __rmul__(self, other): return self._binary(Mul, other, reflected=True)
+    def __truediv__(self, other): return self._binary(Div, other)
+    def __rtruediv__(self, other): return self._binary(Div, other, reflected=True)
+    def __pow__(self, other): return self._binary(Pow, other)
+    def __rpow__(self, other): return self._binary(Pow, other, reflected=True)
+    def __matmul__(self, other): return self._binary(MatMul, other)
+    def __rmatmul__(self, other): return self._binary(MatMul, other, reflected=True)
+    def __neg__(self): return Neg.apply(self)
+    def __pos__(self): return self
+
+    add = __add__
+    sub = __sub__
+    mul = __mul__
+    div = __truediv__
+    pow = __pow__
+    matmul = __matmul__
+
+    # ---- math ----------------------------------------------------------------------------
+
+    def neg(self) -> Tensor: return Neg.apply(self)
+    def exp(self) -> Tensor: return Exp.apply(self)
+    def log(self) -> Tensor: return Log.apply(self)
+    def sqrt(self) -> Tensor: return Sqrt.apply(self)
+    def abs(self) -> Tensor: return Abs.apply(self)
+    def sign(self) -> Tensor: return Sign.apply(self)
+    def sin(self) -> Tensor: return Sin.apply(self)
+    def cos(self) -> Tensor: return Cos.apply(self)
+    def tanh(self) -> Tensor: return Tanh.apply(self)
+    def sigmoid(self) -> Tensor: return Sigmoid.apply(self)
+    def relu(self) -> Tensor: return ReLU.apply(self)
+    def square(self) -> Tensor: return self * self
+    def reciprocal(self) -> Tensor: return 1 / self
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise max; at ties the gradient is split evenly."""
+        return self._binary(Maximum, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise min; at ties the gradient is split evenly."""
+        return self._binary(Minimum, other)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (PyTorch names)
+        """Limit values to [min, max] (either may be None, or a Tensor)."""
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            out = self if min is None else self.maximum(min)
+            return out if max is None else out.minimum(max)
+        return Clamp.apply(self, low=min, high=max)
+
+    clip = clamp
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """self where condition is true, else other (PyTorch's x.where(cond, y))."""
+        return where(condition, self, other)
+
+    # ---- reductions ----------------------------------------------------------------------
+
+    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Sum over `dim` (an int, a tuple, or None for all dimensions)."""
+        return Sum.apply(self, axes=normalize_dim(dim, self.ndim, "sum"), keepdim=keepdim)
+
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Mean over `dim`; integer and bool tensors are averaged in float32."""
+        x = self if self.dtype.kind in "fc" else self.float()
+        axes = normalize_dim(dim, self.ndim, "mean")
+        return x.sum(axes, keepdim) / _count(self.shape, axes)
+
+    def var(self, dim: Any = None, keepdim: bool = False, *, correction: int = 1,
+            unbiased: bool | None = None) -> Tensor:
+        """Variance over `dim`, divided by N - correction (Bessel's correction by default)."""
+        if unbiased is not None:
+            correction = int(unbiased)
+        axes = normalize_dim(dim, self.ndim, "var")
+        centered = self - self.mean(axes, keepdim=True)
+        return (centered * centered).sum(axes, keepdim) / max(_count(self.shape, axes) -
+                                                              correction, 0)
+
+    def std(self, dim: Any = None, keepdim: bool = False, *, correction: int = 1,
+            unbiased: bool | None = None) -> Tensor:
+        """Standard deviation over `dim` (square root of var)."""
+        return self.var(dim, keepdim, correction=correction, unbiased=unbiased).sqrt()
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Maximum over `dim` (int or tuple); tied maxima share the gradient evenly."""
+        return Max.apply(self, axes=normalize_dim(dim, self.ndim, "max"), keepdim=keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Minimum over `dim` (int or tuple); tied minima share the gradient evenly."""
+        return -((-self).amax(dim, keepdim))
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """Maximum; with an int `dim`, a (values, indices) pair as in PyTorch."""
+        if dim is None or not isinstance(dim, (int, np.integer)):
+            return self.amax(dim, keepdim)
+        return ValuesIndices(self.amax(dim, keepdim), self.argmax(dim, keepdim))
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """Minimum; with an int `dim`, a (values, indices) pair as in PyTorch."""
+        if dim is None or not isinstance(dim, (int, np.integer)):
+            return self.amin(dim, keepdim)
+        return ValuesIndices(self.amin(dim, keepdim), self.argmin(dim, keepdim))
+
+    def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """log Σ exp(x) over `dim`, without overflow."""
+        axes = normalize_dim(dim, self.ndim, "logsumexp")
+        return LogSumExp.apply(self, axes=axes, keepdim=keepdim)
+
+    def softmax(self, dim: int = -1) -> Tensor:
+        """exp(x) / Σ exp(x) along `dim`, computed stably."""
+        return Softmax.apply(self, dim=_one_dim(dim, self.ndim, "softmax"))
+
+    def log_softmax(self, dim: int = -1) -> Tensor:
+        """x - logsumexp(x) along `dim`, computed stably."""
+        return LogSoftmax.apply(self, dim=_one_dim(dim, self.ndim, "log_softmax"))
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the maximum (over the flattened tensor when dim is None); no gradient."""
+        return self._arg(np.argmax, "argmax", dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the minimum (over the flattened tensor when dim is None); no gradient."""
+        return self._arg(np.argmin, "argmin", dim, keepdim)
+
+    def _arg(self, fn, name: str, dim, keepdim: bool) -> Tensor:
+        if self.numel() == 0:
+            raise ValueError(f"{name}: the tensor of shape {self.shape} is empty")
+        axis = None if dim is None else _one_dim(dim, self.ndim, name)
+        return Tensor._make(np.asarray(fn(self._data, axis=axis, keepdims=keepdim)), False, None)
+
+    # ---- movement ------------------------------------------------------------------------
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same elements in a new shape; one dimension may be -1."""
+        new = reshape_shape(self.shape, self.numel(), as_shape(shape, "reshape"), "reshape")
+        return self if new == self.shape else Reshape.apply(self, shape=new)
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dimensions start_dim..end_dim into one."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = _one_dim(start_dim, self.ndim, "flatten")
+        end = _one_dim(end_dim, self.ndim, "flatten")
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1 :])
+
+    def permute(self, *dims: Any) -> Tensor:
+        """Reorder the dimensions: out.shape[i] = self.shape[dims[i]]."""
+        dims = as_shape(dims, "permute")
+        axes = tuple(_one_dim(d, self.ndim, "permute") for d in dims)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} "
+                             f"dimensions of a tensor of shape {self.shape}")
+        return Permute.apply(self, axes=axes)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap two dimensions."""
+        axes = list(range(self.ndim))
+        a, b = _one_dim(dim0, self.ndim, "transpose"), _one_dim(dim1, self.ndim, "transpose")
+        axes[a], axes[b] = axes[b], axes[a]
+        return Permute.apply(self, axes=tuple(axes))
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        """Drop dimensions of size 1 (all, or those in `dim`; others are left as they are)."""
+        axes = normalize_dim(dim, self.ndim, "squeeze")
+        shape = tuple(n for i, n in enumerate(self.shape)
+                      if n != 1 or (axes is not None and i not in axes))
+        return self.reshape(shape)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a dimension of size 1 at `dim` (negative counts from the new end)."""
+        if not -self.ndim - 1 <= dim <= self.ndim:
+            raise IndexError(f"unsqueeze: dim {dim} is out of range for a tensor with "
+                             f"{self.ndim} dimension(s) (expected [{-self.ndim - 1}, {self.ndim}])")
+        d = dim % (self.ndim + 1)
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """Broadcast to `sizes` without copying (-1 keeps a dimension)."""
+        sizes = as_shape(sizes, "expand")
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ValueError(f"expand: cannot expand shape {self.shape} to fewer dimensions "
+                             f"{sizes}")
+        shape = tuple(self.shape[i - lead] if n == -1 and i >= lead else n
+                      for i, n in enumerate(sizes))
+        for i, n in enumerate(self.shape):
+            if n != 1 and n != shape[lead + i]:
+                raise ValueError(f"expand: shape {self.shape} cannot be expanded to {sizes} "
+                                 f"(dimension {i} has size {n}, not 1)")
+        return self if shape == self.shape else Expand.apply(self, shape=shape)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
+
+    def _sum_to(self, shape: tuple[int, ...]) -> Tensor:
+        """Sum down to `shape` (the adjoint of broadcasting); used by the engine."""
+        return SumTo.apply(self, shape=shape)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        index = _normalize_index(index)
+        try:
+            return GetItem.apply(self, index=index)
+        except IndexError as e:
+            raise IndexError(f"getitem: {e} (tensor of shape {self.shape})") from None
+
+    # ---- comparisons (no gradient) -------------------------------------------------------
+
+    def _compare(self, fn, other) -> Tensor:
+        other = other._data if isinstance(other, Tensor) else other
+        return Tensor._make(np.asarray(fn(self._data, other)), False, None)
+
+    def __eq__(self, other): return self._compare(np.equal, other)  # type: ignore[override]
+    def __ne__(self, other): return self._compare(np.not_equal, other)  # type: ignore[override]
+    def __lt__(self, other): return self._compare(np.less, other)
+    def __le__(self, other): return self._compare(np.less_equal, other)
+    def __gt__(self, other): return self._compare(np.greater, other)
+    def __ge__(self, other): return self._compare(np.greater_equal, other)
+    def __invert__(self): return Tensor._make(~self._data, False, None)
+    def __and__(self, other): return self._compare(np.logical_and, other)
+    def __or__(self, other): return self._compare(np.logical_or, other)
+
+    __hash__ = object.__hash__  # tensors are hashable by identity, as in PyTorch
+
+    def eq(self, other): return self == other
+    def ne(self, other): return self != other
+    def lt(self, other): return self < other
+    def le(self, other): return self <= other
+    def gt(self, other): return self > other
+    def ge(self, other): return self >= other
+
+    # ---- in-place updates (refused while a graph would be recorded) ----------------------
+
+    def _check_inplace(self, op: str, other: Any = None) -> None:
+        other_grad = isinstance(other, Tensor) and other._requires_grad
+        if _mode.grad_enabled and (self._requires_grad or other_grad):
+            if self._ctx is None and self._requires_grad:
+                raise RuntimeError(
+                    f"{op}: a leaf tensor that requires grad (shape {self.shape}) cannot be "
+                    "modified in place while gradients are recorded; do the update inside "
+                    "`with tinygrad_np.no_grad():`, as optimizers do"
+                )
+            raise RuntimeError(
+                f"{op}: in-place change of a tensor that takes part in a graph (shape "
+                f"{self.shape}) is not supported, as backward would use the wrong values; use "
+                "the out-of-place form (x = x + y, tinygrad_np.where(mask, value, x)) instead"
+            )
+        if not self._data.flags.writeable:
+            raise RuntimeError(f"{op}: the tensor's data (shape {self.shape}) is read-only, "
+                               "e.g. a broadcast view from expand(); clone() it first")
+
+    def _inplace(self, op: str, ufunc, other: Any) -> Tensor:
+        self._check_inplace(op, other)
+        value = other._data if isinstance(other, Tensor) else other
+        try:
+            ufunc(self._data, value, out=self._data, casting="same_kind")
+        except (ValueError, TypeError) as e:
+            shape = np.shape(value)
+            raise ValueError(f"{op}: cannot update a tensor of shape {self.shape} "
+                             f"({self.dtype}) in place with a value of shape {shape}: "
+                             f"{e}") from None
+        self._vc[0] += 1
+        return self
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._inplace("add_", np.add, other if alpha == 1 else _scaled(other, alpha))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._inplace("sub_", np.subtract, other if alpha == 1 else _scaled(other, alpha))
+
+    def mul_(self, other: Any) -> Tensor: return self._inplace("mul_", np.multiply, other)
+    def div_(self, other: Any) -> Tensor: return self._inplace("div_", np.true_divide, other)
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy src's values into this tensor (broadcasting src)."""
+        self._check_inplace("copy_", src)
+        np.copyto(self._data, src._data if isinstance(src, Tensor) else src, casting="same_kind")
+        self._vc[0] += 1
+        return self
+
+    def fill_(self, value: float) -> Tensor:
+        return self.copy_(value)
+
+    def zero_(self) -> Tensor:
+        return self.copy_(0)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        self._check_inplace("clamp_")
+        np.clip(self._data, min, max, out=self._data)
+        self._vc[0] += 1
+        return self
+
+    def _augmented(self, op: str, ufunc, fn, other: Any) -> Tensor:
+        """x op= y: in place, unless a graph must be recorded; then x is rebound to the
+        out-of-place result (a leaf that requires grad is refused, as in PyTorch)."""
+        other_grad = isinstance(other, Tensor) and other._requires_grad
+        if _mode.grad_enabled and (self._requires_grad or other_grad):
+            if self._ctx is None and self._requires_grad:
+                self._check_inplace(op, other)
+            return fn(self, other)
+        return self._inplace(op, ufunc, other)
+
+    def __iadd__(self, other): return self._augmented("+=", np.add, Tensor.__add__, other)
+    def __isub__(self, other): return self._augmented("-=", np.subtract, Tensor.__sub__, other)
+    def __imul__(self, other): return self._augmented("*=", np.multiply, Tensor.__mul__, other)
+    def __itruediv__(self, other):
+        return self._augmented("/=", np.true_divide, Tensor.__truediv__, other)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_inplace("setitem", value)
+        self._data[_normalize_index(index)] = value._data if isinstance(value, Tensor) else value
+        self._vc[0] += 1
+
+    # ---- conversion ----------------------------------------------------------------------
+
+    def to(self, dtype: Any) -> Tensor:
+        """Convert to `dtype` (differentiable between float dtypes)."""
+        dtype = np.dtype(dtype)
+        return self if dtype == self.dtype else Cast.apply(self, dtype=dtype)
+
+    def float(self) -> Tensor: return self.to(np.float32)
+    def double(self) -> Tensor: return self.to(np.float64)
+    def long(self) -> Tensor: return self.to(np.int64)
+    def int(self) -> Tensor: return self.to(np.int32)
+    def bool(self) -> Tensor: return self.to(np.bool_)
+
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied)."""
+        return self._data
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise ValueError(f"item: only a one-element tensor converts to a Python number; "
+                             f"this one has shape {self.shape}")
+        return self._data.item()
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
+
+    def __float__(self) -> float: return float(self.item())
+    def __int__(self) -> int: return int(self.item())
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors can be used as an index, not {self.dtype}")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor of shape {self.shape} is "
+                               "ambiguous; use .any() or .all()")
+        return bool(self._data.item())
+
+    def any(self) -> bool: return bool(self._data.any())
+    def all(self) -> bool: return bool(self._data.all())
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __format__(self, spec: str) -> str:
+        if spec and self._data.size == 1:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={self.dtype}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn=<{type(self._ctx).__name__}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+# ---- module-level helpers used by the methods above ----------------------------------------
+
+
+def _count(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
+    """How many elements a reduction over `axes` combines."""
+    if axes is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64)) if shape else 1
+
+
+def _one_dim(dim: Any, ndim: int, op: str) -> int:
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be a single int, got {dim!r}")
+    (axis,) = normalize_dim(dim, ndim, op) or (0,)
+    return axis
+
+
+def _scaled(other: Any, alpha: float) -> Any:
+    return (other._data if isinstance(other, Tensor) else np.asarray(other)) * alpha
+
+
+def _normalize_index(index: Any) -> tuple:
+    """A NumPy index tuple: Tensors and lists become arrays (bool lists stay masks)."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    for i in index:
+        if isinstance(i, Tensor):
+            i = i._data
+        elif isinstance(i, list):
+            i = np.asarray(i)
+        if isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
+            raise IndexError(f"getitem: index arrays must be integer or boolean, got {i.dtype}")
+        out.append(i)
+    return tuple(out)
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTorch names)
+    """Elementwise `input if condition else other`, broadcasting all three.
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> x = tnp.tensor([-1.0, 2.0])
+        >>> tnp.where(x > 0, x, 0.0)
+        tensor([0., 2.])
+    """
+    cond = np.asarray(condition._data if isinstance(condition, Tensor) else condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: condition must be boolean, got {cond.dtype}")
+    like = input if isinstance(input, Tensor) else other
+    if not isinstance(like, Tensor):
+        like = Tensor(np.result_type(input, other).type(0))
+    a, b = like._operand(input), like._operand(other)
+    return Where.apply(a, b, cond=cond)
+
+
+def cat(tensors: Any, dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension; shapes must agree elsewhere."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    ndim = tensors[0].ndim
+    if ndim == 0 or any(t.ndim != ndim for t in tensors):
+        raise ValueError(f"cat: all tensors need the same number (>= 1) of dimensions, got "
+                         f"shapes {[t.shape for t in tensors]}")
+    axis = _one_dim(dim, ndim, "cat")
+    rest = {t.shape[:axis] + t.shape[axis + 1 :] for t in tensors}
+    if len(rest) > 1:
+        raise ValueError(f"cat: shapes {[t.shape for t in tensors]} differ outside dim {dim}")
+    return Cat.apply(*tensors, dim=axis)
+
+
+def stack(tensors: Any, dim: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new dimension."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all tensors need the same shape, got "
+                         f"{[t.shape for t in tensors]}")
+    return cat([t.unsqueeze(dim) for t in tensors], dim=dim)
