@@ -162,3 +162,17 @@ def test_no_arrays_is_rejected():
 def test_0d_array_is_rejected():
     with pytest.raises(ValueError, match="array 1 is 0-d"):
         DataLoader(np.zeros(3), np.float64(1.0))
+
+
+def test_manual_seed_makes_unseeded_loaders_reproducible():
+    shared = pytest.importorskip("tinygrad_np.random")
+    shared.manual_seed(5)
+    first = [b.tolist() for b in DataLoader(np.arange(20), batch_size=6, shuffle=True)]
+    shared.manual_seed(5)
+    assert [b.tolist() for b in DataLoader(np.arange(20), batch_size=6, shuffle=True)] == first
+
+
+def test_accepts_tinygrad_np_tensors():
+    tensor = pytest.importorskip("tinygrad_np.tensor")
+    x = tensor.Tensor(np.arange(6.0))
+    assert [b.tolist() for b in DataLoader(x, batch_size=4)] == [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0]]
