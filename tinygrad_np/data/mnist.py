@@ -19,6 +19,7 @@ and differ byte for byte); ``read_idx`` checks their structure instead.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +85,7 @@ SYSTEM_DIRS: dict[str, list[str]] = {
 
 _DISPLAY = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 DOWNLOAD_TIMEOUT = 30.0
+_PathLike = str | os.PathLike | None
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -139,7 +141,13 @@ def _find(directory: Path, base: str) -> Path | None:
     return None
 
 
-def _not_found(dataset: str, split: str, dirs, missing, download_errors) -> DatasetNotFoundError:
+def _not_found(
+    dataset: str,
+    split: str,
+    dirs: list[tuple[Path, str]],
+    missing: Sequence[str],
+    download_errors: list[tuple[str, str]] | None,
+) -> DatasetNotFoundError:
     names = ", ".join(b + ".gz" for b in missing)
     lines = [
         f"{_DISPLAY[dataset]} '{split}' split not found: missing {names} "
@@ -165,7 +173,7 @@ def _not_found(dataset: str, split: str, dirs, missing, download_errors) -> Data
     return DatasetNotFoundError("\n".join(lines))
 
 
-def _locate(dataset: str, split: str, root, download: bool) -> tuple[Path, Path]:
+def _locate(dataset: str, split: str, root: _PathLike, download: bool) -> tuple[Path, Path]:
     bases = SPLIT_FILES[split]
     dirs = search_dirs(dataset, root)
     for d, _ in dirs:
@@ -193,7 +201,9 @@ def _locate(dataset: str, split: str, root, download: bool) -> tuple[Path, Path]
     return paths[0], paths[1]
 
 
-def _load(dataset: str, split: str, root, download: bool) -> tuple[np.ndarray, np.ndarray]:
+def _load(
+    dataset: str, split: str, root: _PathLike, download: bool
+) -> tuple[np.ndarray, np.ndarray]:
     if split not in SPLIT_FILES:
         raise ValueError(
             f"load_{dataset.replace('-', '_')}: split must be 'train' or 'test', got {split!r}"
