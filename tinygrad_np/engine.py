@@ -35,7 +35,7 @@ def _count_consumers(roots: Sequence[Tensor]) -> dict[int, int]:
         if inputs is None:
             raise RuntimeError(_FREED_MESSAGE.format(op=type(ctx).__name__))
         for inp in inputs:
-            if inp.requires_grad:
+            if inp._requires_grad:
                 key = id(inp)
                 if key in counts:
                     counts[key] += 1
@@ -150,12 +150,17 @@ def run_backward(
                         f"for {len(inputs_of_t)} input(s)"
                     )
             for i, inp in enumerate(inputs_of_t):
-                if not inp.requires_grad:
+                if not inp._requires_grad:
                     continue
                 key = id(inp)
                 ig = in_grads[i] if in_grads is not None else None
                 if ig is not None:
-                    ig = _fit_gradient(type(ctx).__name__, i, ig, inp, tensor_type)
+                    if not (
+                        type(ig) is tensor_type
+                        and ig._data.shape == inp._data.shape
+                        and ig._data.dtype == inp._data.dtype
+                    ):
+                        ig = _fit_gradient(type(ctx).__name__, i, ig, inp, tensor_type)
                     if _mode.anomaly:
                         _check_finite_gradient(ctx, i, ig)
                     prev = grads.get(key)

@@ -34,6 +34,8 @@ class _Mode:
 
 
 _mode = _Mode()
+_new = object.__new__
+_ndarray = np.ndarray
 _tensor_class = None  # set on first use; tensor.py builds on this module, so it is imported late
 
 
@@ -134,6 +136,17 @@ def _user_frame() -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
 
 
+def _check_forward(op: str, out: np.ndarray) -> str:
+    """Anomaly mode: raise if `out` holds NaN or inf; return where the user called the op."""
+    where = _user_frame()
+    kind = _nonfinite_kind(out)
+    if kind:
+        raise FloatingPointError(
+            f"{op} produced {kind} in its forward (output shape {out.shape}), called from {where}"
+        )
+    return where
+
+
 def _nonfinite_kind(a: np.ndarray) -> str | None:
     if a.dtype.kind not in "fc" or np.isfinite(a).all():
         return None
@@ -180,36 +193,30 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **kwargs: Any) -> Tensor:
         """Run the op on Tensors; record it in the graph when an input requires grad."""
-        tensor = _tensor_class or _tensor_type()
-        for i, t in enumerate(inputs):
-            if not isinstance(t, tensor):
-                raise TypeError(
-                    f"{cls.__name__}.apply: input {i} is a {type(t).__name__}, not a Tensor; "
-                    "wrap constants with tinygrad_np.tensor(...)"
-                )
-        ctx = cls.__new__(cls)
+        try:
+            arrays = [t._data for t in inputs]
+        except AttributeError:
+            bad = next(i for i, t in enumerate(inputs) if not hasattr(t, "_data"))
+            raise TypeError(
+                f"{cls.__name__}.apply: input {bad} is a {type(inputs[bad]).__name__}, not a "
+                "Tensor; wrap constants with tinygrad_np.tensor(...)"
+            ) from None
+        ctx = _new(cls)
         needs = tuple([t._requires_grad for t in inputs])
         ctx.needs_input_grad = needs
-        out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
-        if type(out) is not np.ndarray:
+        out = cls.forward(ctx, *arrays, **kwargs)
+        if type(out) is not _ndarray:
             out = np.asarray(out)  # NumPy returns scalars from 0-d math
         if _mode.anomaly:
-            where = _user_frame()
-            kind = _nonfinite_kind(out)
-            if kind:
-                raise FloatingPointError(
-                    f"{cls.__name__} produced {kind} in its forward (output shape "
-                    f"{out.shape}), called from {where}"
-                )
-            ctx._created_at = where
-        record = _mode.grad_enabled and True in needs and out.dtype.kind in "fc"
-        if record:
+            ctx._created_at = _check_forward(cls.__name__, out)
+        tensor = _tensor_class or _tensor_type()
+        if _mode.grad_enabled and True in needs and out.dtype.kind in "fc":
             ctx._inputs = inputs
             ctx._versions = tuple([t._vc[0] for t in inputs])
             result = tensor._make(out, True, ctx)
         else:
             result = tensor._make(out, False, None)
-        if cls.is_view and np.may_share_memory(out, inputs[0].data):
+        if cls.is_view and np.may_share_memory(out, arrays[0]):
             result._vc = inputs[0]._vc
         return result
 
@@ -221,7 +228,12 @@ class Function:
         inputs = self._inputs
         if inputs is None:
             raise RuntimeError(_FREED_MESSAGE.format(op=type(self).__name__))
-        for i, (t, v) in enumerate(zip(inputs, self._versions)):
+        if tuple([t._vc[0] for t in inputs]) != self._versions:
+            self._raise_modified()
+        return inputs
+
+    def _raise_modified(self) -> None:
+        for i, (t, v) in enumerate(zip(self._inputs, self._versions)):
             if t._vc[0] != v:
                 raise RuntimeError(
                     f"{type(self).__name__} backward: input {i} (shape {t.shape}, {t.dtype}) "
@@ -231,7 +243,6 @@ class Function:
                     "between computing the loss and calling backward. Compute the loss again "
                     "after the update, or use x.clone() before modifying x."
                 )
-        return inputs
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (or anything) for backward, as in PyTorch; read them as saved_tensors."""

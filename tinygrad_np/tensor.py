@@ -251,16 +251,16 @@ class Tensor:
         weak scalars do), so float32 stays float32."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, (int, float, bool, np.ndarray, np.generic)):
-            if isinstance(other, (int, float, bool, np.generic)):
-                if self.dtype.kind in "fc" and np.asarray(other).dtype.kind in "biuf":
-                    dtype = self.dtype
-                elif isinstance(other, float):
-                    dtype = np.float32
-                else:
-                    dtype = np.result_type(self.dtype, other)
-                return Tensor._make(np.asarray(other, dtype=dtype), False, None)
-            return Tensor._make(np.asarray(other), False, None)
+        if isinstance(other, (int, float, bool, np.generic)):
+            if self._data.dtype.kind in "fc" and np.asarray(other).dtype.kind in "biuf":
+                dtype = self._data.dtype
+            elif isinstance(other, float):
+                dtype = np.dtype(np.float32)
+            else:
+                dtype = np.result_type(self._data.dtype, other)
+            return _constant(other, dtype)
+        if isinstance(other, np.ndarray):
+            return Tensor._make(other, False, None)
         if isinstance(other, (list, tuple)):
             return Tensor(other)
         raise TypeError(f"unsupported operand type for a Tensor operation: {type(other).__name__}")
@@ -671,6 +671,22 @@ class Tensor:
 
 
 # ---- module-level helpers used by the methods above ----------------------------------------
+
+
+_constants: dict = {}
+
+
+def _constant(value: Any, dtype: np.dtype) -> Tensor:
+    """A read-only 0-d tensor for a Python scalar, cached: `x * 0.5` in a loop makes one."""
+    key = (type(value), value, dtype)
+    t = _constants.get(key)
+    if t is None:
+        if len(_constants) >= 4096:  # scalars that change every step must not pile up
+            _constants.clear()
+        arr = np.asarray(value, dtype=dtype)
+        arr.flags.writeable = False
+        t = _constants[key] = Tensor._make(arr, False, None)
+    return t
 
 
 def _count(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
