@@ -155,11 +155,12 @@ def run_backward(
                 key = id(inp)
                 ig = in_grads[i] if in_grads is not None else None
                 if ig is not None:
-                    if not (
-                        type(ig) is tensor_type
-                        and ig._data.shape == inp._data.shape
-                        and ig._data.dtype == inp._data.dtype
-                    ):
+                    if type(ig) is tensor_type:
+                        if ig._data.shape != inp._data.shape or ig._data.dtype != inp.dtype:
+                            ig = _fit_gradient(type(ctx).__name__, i, ig, inp, tensor_type)
+                    elif type(ig) is np.ndarray and ig.shape == inp.shape and ig.dtype == inp.dtype:
+                        ig = tensor_type._make(ig, False, None)  # a fast path's plain array
+                    else:
                         ig = _fit_gradient(type(ctx).__name__, i, ig, inp, tensor_type)
                     if _mode.anomaly:
                         _check_finite_gradient(ctx, i, ig)
