@@ -283,7 +283,8 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.inputs
-        to_b, to_a = _tie_weights(b.data, a.data, grad.data.dtype)
+        # a gets the gradient where b is the larger: the weights of max(b, a) to b, then a
+        to_a, to_b = _tie_weights(b.data, a.data, grad.data.dtype)
         need_a, need_b = ctx.needs_input_grad
         return (grad * to_a if need_a else None), (grad * to_b if need_b else None)
 
