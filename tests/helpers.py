@@ -111,3 +111,30 @@ def check_gradients(op: Op, arrays: Sequence[np.ndarray], params: dict,
 
 def assert_no_shared_memory(a: tnp.Tensor, b: tnp.Tensor) -> None:
     assert not np.shares_memory(a.numpy(), b.numpy())
+
+
+def torch_and_ours(fn_torch, fn_ours, *values, reduce: bool = True):
+    """Run fn on float64 leaves in torch and in tinygrad_np; backward of the sum.
+
+    Returns ((torch output, torch grads), (our output, our grads)) as ndarrays.
+    """
+    import pytest
+
+    torch = pytest.importorskip("torch")
+    ts = [torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for v in values]
+    os_ = [tnp.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for v in values]
+    out_t, out_o = fn_torch(*ts), fn_ours(*os_)
+    out_t.sum().backward()
+    out_o.sum().backward()
+    grads_t = [np.zeros(t.shape) if t.grad is None else t.grad.numpy() for t in ts]
+    grads_o = [np.zeros(o.shape) if o.grad is None else o.grad.numpy() for o in os_]
+    return (out_t.detach().numpy(), grads_t), (out_o.numpy(), grads_o)
+
+
+def assert_same_as_torch(fn_torch, fn_ours, *values) -> None:
+    """Same values and same gradients (NaN and inf included) as torch."""
+    (out_t, grads_t), (out_o, grads_o) = torch_and_ours(fn_torch, fn_ours, *values)
+    np.testing.assert_allclose(out_o, out_t, rtol=1e-12, atol=1e-12)
+    for i, (gt, go) in enumerate(zip(grads_t, grads_o)):
+        np.testing.assert_allclose(go, gt, rtol=1e-12, atol=1e-12,
+                                   err_msg=f"gradient of input {i}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import strategies as S
-from helpers import check_float32, check_forward, check_gradients
+from helpers import assert_same_as_torch, check_float32, check_forward, check_gradients
 from hypothesis import given
 from hypothesis import strategies as st
 from op_table import ELEMENTWISE
@@ -39,3 +39,66 @@ def test_first_order_gradients(op, data):
 @given(data=st.data())
 def test_second_order_gradients(op, data):
     check_gradients(op, *data.draw(S.cases(op)), second_order=True)
+
+
+# ---- PyTorch's choices at kinks and ties ---------------------------------------------------
+
+TIES = ([1.0, 2.0, -1.0], [1.0, 3.0, -1.0])
+
+
+def test_maximum_splits_gradient_evenly_at_ties_like_torch():
+    assert_same_as_torch(lambda a, b: a.maximum(b), lambda a, b: a.maximum(b), *TIES)
+
+
+def test_minimum_splits_gradient_evenly_at_ties_like_torch():
+    assert_same_as_torch(lambda a, b: a.minimum(b), lambda a, b: a.minimum(b), *TIES)
+
+
+def test_minimum_sends_gradient_to_smaller_input():
+    a, b = tnp.tensor([1.0, 5.0], requires_grad=True), tnp.tensor([3.0, 2.0], requires_grad=True)
+    tnp.minimum(a, b).sum().backward()
+    assert a.grad.tolist() == [1.0, 0.0] and b.grad.tolist() == [0.0, 1.0]
+
+
+def test_clamp_gradient_at_scalar_bounds_like_torch():
+    x = [-2.0, -1.0, 0.0, 1.0, 2.0]
+    assert_same_as_torch(lambda t: t.clamp(-1, 1), lambda t: t.clamp(-1, 1), x)
+
+
+def test_clamp_gradient_at_tensor_bounds_like_torch():
+    x, lo, hi = [-2.0, -1.0, 0.0, 1.0, 2.0], [-1.0] * 5, [1.0] * 5
+    assert_same_as_torch(lambda t, a, b: t.clamp(a, b), lambda t, a, b: t.clamp(a, b), x, lo, hi)
+
+
+def test_clamp_with_crossed_tensor_bounds_gives_max_like_torch():
+    x, lo, hi = [-2.0, 0.0, 2.0], [1.0] * 3, [-1.0] * 3
+    assert_same_as_torch(lambda t, a, b: t.clamp(a, b), lambda t, a, b: t.clamp(a, b), x, lo, hi)
+
+
+@pytest.mark.parametrize("exponent", [0.0, 1.0, 2.0, 0.5, 3.0])
+def test_pow_gradient_at_zero_base_like_torch(exponent):
+    with np.errstate(all="ignore"):
+        assert_same_as_torch(lambda x: x ** exponent, lambda x: x ** exponent, [0.0, 1.5])
+
+
+def test_pow_gradients_with_tensor_exponent_at_zero_base_like_torch():
+    base, exponent = [0.0, 0.0, 0.0, 2.0, 0.0], [0.0, 1.0, 2.0, -1.0, 0.5]
+    with np.errstate(all="ignore"):
+        assert_same_as_torch(lambda a, b: a ** b, lambda a, b: a ** b, base, exponent)
+
+
+@pytest.mark.parametrize("name", ["relu", "abs", "sign", "sqrt"])
+def test_gradient_at_zero_like_torch(name):
+    with np.errstate(all="ignore"):
+        assert_same_as_torch(lambda t: getattr(t, name)(), lambda t: getattr(t, name)(),
+                             [0.0, -0.5, 0.5] if name != "sqrt" else [0.0, 0.5])
+
+
+def test_sigmoid_of_large_inputs_is_finite_with_finite_gradient():
+    x = tnp.tensor([-1000.0, -50.0, 0.0, 50.0, 1000.0], requires_grad=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        y = x.sigmoid()
+        y.sum().backward()
+    np.testing.assert_allclose(y.numpy(), [0.0, 1 / (1 + np.exp(50)), 0.5, 1 / (1 + np.exp(-50)),
+                                           1.0], rtol=1e-6)
+    assert np.isfinite(x.grad.numpy()).all()

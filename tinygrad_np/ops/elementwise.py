@@ -102,6 +102,10 @@ class Pow(Function):
         a, b = ctx.inputs
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad * b * a ** (b - 1) if need_a else None
+        if need_a:
+            zero_power = (b.data == 0) & (a.data == 0)
+            if zero_power.any():  # d/da a^0 = 0 at a = 0 too, not 0 * inf (as PyTorch)
+                grad_a = grad_a.where(~zero_power, 0)
         grad_b = None
         if need_b:
             # the limit of a^b ln a as a -> 0+ is 0 for b > 0; PyTorch uses 0 for b >= 0 too

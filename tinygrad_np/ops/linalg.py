@@ -35,10 +35,11 @@ class MatMul(Function):
         # a 1-D operand acts as a row (a) or a column (b) whose unit axis is dropped in out
         a2 = a.unsqueeze(0) if a.ndim == 1 else a
         b2 = b.unsqueeze(-1) if b.ndim == 1 else b
-        if a.ndim == 1:
-            grad = grad.unsqueeze(-2)
+        # b's axis first: for vector @ vector the gradient is 0-d and gets both back
         if b.ndim == 1:
             grad = grad.unsqueeze(-1)
+        if a.ndim == 1:
+            grad = grad.unsqueeze(-2)
         grad_a = grad_b = None
         if need_a:
             grad_a = grad @ b2.mT

@@ -32,21 +32,29 @@ class Sum(Function):
 
 
 class Max(Function):
-    """out = max of a over axes; the gradient is shared evenly among the tied maxima"""
+    """out = max of a over axes; the gradient is shared evenly among the tied maxima, or,
+    with `at_index` (max(dim) of one dim, as in PyTorch), goes to the first maximum only"""
 
     @staticmethod
-    def forward(ctx, a, axes=None, keepdim=False):
+    def forward(ctx, a, axes=None, keepdim=False, at_index=False):
         if a.size == 0:
             raise ValueError(f"max: cannot reduce an empty tensor of shape {a.shape}")
         ctx.axes = axes
+        ctx.at_index = at_index
         return a.max(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.inputs
         kshape = _keepdim_shape(a.shape, ctx.axes)
-        is_max = (a.data == ctx.output.data.reshape(kshape)).astype(grad.data.dtype)
-        is_max /= is_max.sum(axis=ctx.axes, keepdims=True)
+        if ctx.at_index and ctx.axes:
+            (axis,) = ctx.axes
+            is_max = np.zeros(a.shape, dtype=grad.data.dtype)
+            first = np.argmax(a.data, axis=axis, keepdims=True)  # the index max(dim) returns
+            np.put_along_axis(is_max, first, 1, axis=axis)
+        else:
+            is_max = (a.data == ctx.output.data.reshape(kshape)).astype(grad.data.dtype)
+            is_max /= is_max.sum(axis=ctx.axes, keepdims=True)
         return grad.reshape(kshape) * is_max
 
 

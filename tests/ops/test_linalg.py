@@ -1,0 +1,73 @@
+"""Matrix products: the LINALG rows of the op table (1-D, 2-D and broadcasting batched
+operands from the gufunc signature, ndarray operands on either side, the fused Linear)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import strategies as S
+from helpers import check_float32, check_forward, check_gradients
+from hypothesis import given
+from hypothesis import strategies as st
+from op_table import LINALG
+
+import tinygrad_np as tnp
+
+
+@pytest.mark.parametrize("op", LINALG, ids=str)
+@given(data=st.data())
+def test_forward_matches_numpy(op, data):
+    check_forward(op, *data.draw(S.cases(op)))
+
+
+@pytest.mark.parametrize("op", LINALG, ids=str)
+@given(data=st.data())
+def test_float32_stays_float32(op, data):
+    if not op.keeps_float32:
+        pytest.skip(f"{op} converts to another dtype")
+    check_float32(op, *data.draw(S.cases(op)))
+
+
+@pytest.mark.parametrize("op", LINALG, ids=str)
+@given(data=st.data())
+def test_first_order_gradients(op, data):
+    check_gradients(op, *data.draw(S.cases(op)), second_order=False)
+
+
+@pytest.mark.parametrize("op", LINALG, ids=str)
+@given(data=st.data())
+def test_second_order_gradients(op, data):
+    check_gradients(op, *data.draw(S.cases(op)), second_order=True)
+
+
+def test_vector_dot_vector_gives_0d_with_gradients():
+    a = tnp.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = tnp.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    out = a @ b
+    assert out.shape == () and out.item() == 32.0
+    out.backward()
+    assert a.grad.tolist() == [4.0, 5.0, 6.0] and b.grad.tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize(("a", "b", "match"), [
+    ((2, 3), (2, 3), r"matmul.*\(2, 3\).*\(2, 3\)"),
+    ((3,), (4,), r"matmul.*\(3,\).*\(4,\)"),
+    ((2, 2, 3), (3, 3, 1), r"matmul.*\(2, 2, 3\).*\(3, 3, 1\)"),
+    ((), (3,), r"matmul.*at least 1 dimension"),
+])
+def test_matmul_errors_name_the_shapes(a, b, match):
+    with pytest.raises(ValueError, match=match):
+        tnp.ones(a) @ tnp.ones(b)
+
+
+def test_linear_matches_matmul_plus_bias_in_gradients():
+    from tinygrad_np.ops.linalg import Linear
+
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)
+    fused = [tnp.tensor(v, requires_grad=True) for v in (x, w, b)]
+    composed = [tnp.tensor(v, requires_grad=True) for v in (x, w, b)]
+    Linear.apply(*fused).sum().backward()
+    (composed[0] @ composed[1].T + composed[2]).sum().backward()
+    for f, c in zip(fused, composed):
+        np.testing.assert_allclose(f.grad.numpy(), c.grad.numpy())

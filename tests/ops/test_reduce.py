@@ -1,0 +1,124 @@
+"""Reductions: the REDUCE rows of the op table (sum, mean, var, std, amax/amin, max/min,
+logsumexp with dim as None, an int, a negative int or a tuple, and keepdim), then PyTorch's
+semantics (max(dim) returns (values, indices), var's correction, tie gradients) against torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import strategies as S
+from helpers import assert_same_as_torch, check_float32, check_forward, check_gradients
+from hypothesis import given
+from hypothesis import strategies as st
+from op_table import REDUCE
+
+import tinygrad_np as tnp
+
+
+@pytest.mark.parametrize("op", REDUCE, ids=str)
+@given(data=st.data())
+def test_forward_matches_numpy(op, data):
+    check_forward(op, *data.draw(S.cases(op)))
+
+
+@pytest.mark.parametrize("op", REDUCE, ids=str)
+@given(data=st.data())
+def test_float32_stays_float32(op, data):
+    if not op.keeps_float32:
+        pytest.skip(f"{op} converts to another dtype")
+    check_float32(op, *data.draw(S.cases(op)))
+
+
+@pytest.mark.parametrize("op", REDUCE, ids=str)
+@given(data=st.data())
+def test_first_order_gradients(op, data):
+    check_gradients(op, *data.draw(S.cases(op)), second_order=False)
+
+
+@pytest.mark.parametrize("op", REDUCE, ids=str)
+@given(data=st.data())
+def test_second_order_gradients(op, data):
+    check_gradients(op, *data.draw(S.cases(op)), second_order=True)
+
+
+# ---- PyTorch's semantics --------------------------------------------------------------------
+
+TIED = [[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, -1.0, 2.0]]
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_max_min_with_dim_return_values_and_indices_like_torch(name, dim, keepdim):
+    torch = pytest.importorskip("torch")
+    x = np.array(TIED)
+    theirs = getattr(torch.tensor(x), name)(dim, keepdim)
+    ours = getattr(tnp.tensor(x), name)(dim, keepdim)
+    values, indices = ours  # a (values, indices) pair
+    assert ours.values is values and ours.indices is indices
+    np.testing.assert_array_equal(values.numpy(), theirs.values.numpy())
+    np.testing.assert_array_equal(indices.numpy(), theirs.indices.numpy())
+    assert indices.dtype == np.int64 and not indices.requires_grad
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_max_min_with_dim_send_gradient_to_the_returned_index_like_torch(name, dim):
+    assert_same_as_torch(lambda t: getattr(t, name)(dim).values,
+                         lambda t: getattr(t, name)(dim).values, TIED)
+
+
+@pytest.mark.parametrize("name", ["max", "min", "amax", "amin"])
+def test_full_max_min_share_gradient_among_ties_like_torch(name):
+    assert_same_as_torch(lambda t: getattr(t, name)(), lambda t: getattr(t, name)(), TIED)
+
+
+@pytest.mark.parametrize("name", ["amax", "amin"])
+@pytest.mark.parametrize("dim", [0, -1, (0, 1)])
+def test_amax_amin_share_gradient_among_ties_like_torch(name, dim):
+    assert_same_as_torch(lambda t: getattr(t, name)(dim), lambda t: getattr(t, name)(dim), TIED)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"correction": 0}, {"correction": 2},
+                                    {"unbiased": False}, {"unbiased": True}])
+@pytest.mark.parametrize("dim", [None, 0, 1, (0, 1)])
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_std_correction_like_torch(name, dim, kwargs):
+    x = [[1.0, 3.0, 4.0, 0.5], [2.0, -2.0, -1.0, 2.5], [0.0, 1.0, 2.0, 3.0]]
+    assert_same_as_torch(lambda t: getattr(t, name)(dim, **kwargs),
+                         lambda t: getattr(t, name)(dim, **kwargs), x)
+
+
+@pytest.mark.filterwarnings("ignore:var\\(\\): degrees of freedom")
+def test_var_of_one_element_is_nan_like_torch():
+    torch = pytest.importorskip("torch")
+    with np.errstate(all="ignore"):
+        ours = tnp.tensor([2.0]).var()
+    assert np.isnan(ours.item()) and np.isnan(torch.tensor([2.0]).var().item())
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
+def test_mean_of_integer_or_bool_tensor_is_float32(dtype):
+    x = tnp.tensor(np.array([[1, 0, 1], [1, 1, 0]], dtype=dtype))
+    assert x.mean().dtype == np.float32 and x.mean(1).dtype == np.float32
+    np.testing.assert_allclose(x.mean(1).numpy(), [2 / 3, 2 / 3])
+
+
+def test_logsumexp_of_large_values_does_not_overflow():
+    x = tnp.tensor([[1000.0, 1000.0], [-1000.0, -1000.0]], requires_grad=True)
+    out = x.logsumexp(1)
+    np.testing.assert_allclose(out.numpy(), [1000 + np.log(2), -1000 + np.log(2)])
+    out.sum().backward()
+    # float32 holds 1000 + log 2 only to within 6e-5, so exp(x - out) is that close to 1/2
+    np.testing.assert_allclose(x.grad.numpy(), np.full((2, 2), 0.5), rtol=1e-4)
+
+
+def test_logsumexp_of_all_minus_infinity_is_minus_infinity():
+    with np.errstate(divide="ignore"):  # log 0 = -inf is the answer
+        out = tnp.tensor([[-np.inf, -np.inf], [0.0, -np.inf]]).logsumexp(1)
+    np.testing.assert_array_equal(out.numpy(), [-np.inf, 0.0])
+
+
+def test_max_of_empty_tensor_raises_naming_the_shape():
+    with pytest.raises(ValueError, match=r"max.*\(0, 3\)"):
+        tnp.zeros(0, 3).max()
