@@ -330,8 +330,9 @@ class Tensor:
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
-            out = self if min is None else self.maximum(min)
-            return out if max is None else out.minimum(max)
+            # where, not maximum/minimum: at a bound the gradient goes to self (as PyTorch)
+            out = self if min is None else where(self < min, min, self)
+            return out if max is None else where(out > max, max, out)
         return Clamp.apply(self, low=min, high=max)
 
     clip = clamp
@@ -379,13 +380,18 @@ class Tensor:
         """Maximum; with an int `dim`, a (values, indices) pair as in PyTorch."""
         if dim is None or not isinstance(dim, (int, np.integer)):
             return self.amax(dim, keepdim)
-        return ValuesIndices(self.amax(dim, keepdim), self.argmax(dim, keepdim))
+        # the gradient goes to the index returned, not shared among ties (as PyTorch)
+        axes = normalize_dim(dim, self.ndim, "max")
+        values = Max.apply(self, axes=axes, keepdim=keepdim, at_index=True)
+        return ValuesIndices(values, self.argmax(dim, keepdim))
 
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
         """Minimum; with an int `dim`, a (values, indices) pair as in PyTorch."""
         if dim is None or not isinstance(dim, (int, np.integer)):
             return self.amin(dim, keepdim)
-        return ValuesIndices(self.amin(dim, keepdim), self.argmin(dim, keepdim))
+        axes = normalize_dim(dim, self.ndim, "min")
+        values = -Max.apply(-self, axes=axes, keepdim=keepdim, at_index=True)
+        return ValuesIndices(values, self.argmin(dim, keepdim))
 
     def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """log Σ exp(x) over `dim`, without overflow."""
@@ -446,6 +452,8 @@ class Tensor:
         """Swap two dimensions."""
         axes = list(range(self.ndim))
         a, b = _one_dim(dim0, self.ndim, "transpose"), _one_dim(dim1, self.ndim, "transpose")
+        if a == b:  # nothing to swap (also the only case for a 0-d tensor)
+            return self
         axes[a], axes[b] = axes[b], axes[a]
         return Permute.apply(self, axes=tuple(axes))
 
