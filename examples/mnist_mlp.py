@@ -241,7 +241,7 @@ def run(args: argparse.Namespace) -> dict:
         tnp.save(model.state_dict(), args.save)
         print(f"\nweights saved to {args.save}")
     result = dict(test_accuracy=test_acc, test_loss=test_loss, epochs=args.epochs,
-                  args={k: v for k, v in vars(args).items()}, report=report.to_dict(),
+                  args=vars(args), history=history, report=report.to_dict(),
                   most_confused=[list(map(_jsonable, c)) for c in confused])
     if args.out:
         write_outputs(Path(args.out), history, result, model, x_test, y_test, pred, cm, names,

@@ -64,7 +64,11 @@ from .functions import (
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import GraphReport, graph_report
 from .random import manual_seed
+from .serialization import load, save
 from .tensor import Tensor, cat, stack, where
+
+# the subpackages built on the core, importable as tinygrad_np.nn and so on
+from . import data, metrics, nn, optim  # noqa: E402  (isort: skip)
 
 __version__ = "0.1.0"
 
@@ -75,15 +79,15 @@ int64 = _np.int64
 bool_ = _np.bool_
 
 __all__ = [
-    "Function", "GradcheckError", "GraphReport", "Tensor", "__version__",
-    "abs", "arange", "argmax", "argmin", "bool_", "cat", "clamp", "cos", "detect_anomaly",
-    "enable_grad", "exp", "eye", "flatten", "float32", "float64", "full", "full_like", "grad",
-    "gradcheck", "gradgradcheck", "graph_report", "int32", "int64", "is_grad_enabled", "log",
-    "log_softmax", "logsumexp", "manual_seed", "matmul", "maximum", "mean", "minimum",
-    "no_grad", "ones", "ones_like", "permute", "rand", "rand_like", "randint", "randn",
-    "randn_like", "relu", "reshape", "set_grad_enabled", "sigmoid", "sin", "softmax", "sqrt",
-    "squeeze", "stack", "sum", "tanh", "tensor", "transpose", "unsqueeze", "where", "zeros",
-    "zeros_like",
+    "__version__", "Function", "GradcheckError", "GraphReport", "Tensor", "abs", "arange",
+    "argmax", "argmin", "bool_", "cat", "clamp", "cos", "data", "detect_anomaly", "enable_grad",
+    "exp", "eye", "flatten", "float32", "float64", "full", "full_like", "grad", "gradcheck",
+    "gradgradcheck", "graph_report", "int32", "int64", "is_grad_enabled", "load", "log",
+    "log_softmax", "logsumexp", "manual_seed", "matmul", "maximum", "mean", "metrics",
+    "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "permute", "rand", "rand_like",
+    "randint", "randn", "randn_like", "relu", "reshape", "save", "set_grad_enabled", "sigmoid",
+    "sin", "softmax", "sqrt", "squeeze", "stack", "sum", "tanh", "tensor", "transpose",
+    "unsqueeze", "where", "zeros", "zeros_like",
 ]
 
 

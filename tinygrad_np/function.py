@@ -244,6 +244,9 @@ class Function:
                     "after the update, or use x.clone() before modifying x."
                 )
 
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} backward>"
+
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (or anything) for backward, as in PyTorch; read them as saved_tensors."""
         self._saved = values
