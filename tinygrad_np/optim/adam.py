@@ -1,0 +1,140 @@
+"""Adam and AdamW (Adam with decoupled weight decay), with torch.optim.Adam's and
+torch.optim.AdamW's update equations and defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam: steps scaled by running averages of the gradient and its square, as torch.optim.Adam.
+
+    Per step t = 1, 2, ..., with g the gradient:
+        g = -g if maximize;  g = g + weight_decay * p      (L2 penalty, coupled)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g²
+        v̂ = max(v̂, v) if amsgrad, else v
+        p = p - lr / (1 - beta1^t) * m / (sqrt(v̂) / sqrt(1 - beta2^t) + eps)
+
+    Args:
+        params: an iterable of parameters, or of dicts defining parameter groups.
+        lr: learning rate (default 1e-3).
+        betas: decay rates (beta1, beta2) of the running averages, each in [0, 1).
+        eps: added to the denominator for numerical stability (default 1e-8).
+        weight_decay: L2 penalty coefficient added to the gradient (default 0).
+        amsgrad: normalise by the largest second moment seen so far (AMSGrad).
+        maximize: ascend the objective instead of descending it.
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> from tinygrad_np import optim
+        >>> w = tnp.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = optim.Adam([w], lr=0.1)
+        >>> (w * w).sum().backward()
+        >>> opt.step()                        # the first step moves each weight by about lr
+        >>> w.data.round(4)
+        array([ 0.9, -1.9], dtype=float32)
+    """
+
+    _decoupled = False  # AdamW: weight decay shrinks p directly instead of adding to g
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, maximize: bool = False) -> None:
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_options(self, options: dict[str, Any]) -> None:
+        super()._check_options(options)
+        if "betas" in options:
+            betas = options["betas"]
+            if len(betas) != 2:
+                raise ValueError(f"{type(self).__name__}: betas must be a pair (beta1, beta2), "
+                                 f"got {betas!r}")
+            self._check_unit_interval("beta1 (betas[0])", betas[0])
+            self._check_unit_interval("beta2 (betas[1])", betas[1])
+
+    def _group_options(self, group: dict[str, Any]) -> tuple:
+        beta1, beta2 = group["betas"]
+        return (float(group["lr"]), float(beta1), float(beta2), float(group["eps"]),
+                float(group["weight_decay"]), bool(group["amsgrad"]), bool(group["maximize"]))
+
+    def _update(self, p, data, grad, state, lr, beta1, beta2, eps, weight_decay, amsgrad,
+                maximize) -> None:
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(data)
+            state["exp_avg_sq"] = np.zeros_like(data)
+        if amsgrad and "max_exp_avg_sq" not in state:
+            state["max_exp_avg_sq"] = np.zeros_like(data)
+        if self._decoupled:
+            g = self._effective_grad(p, data, grad, 0.0, maximize, i=1)
+            if weight_decay != 0:
+                np.multiply(data, 1.0 - lr * weight_decay, out=data)  # p *= 1 - lr wd
+        else:
+            g = self._effective_grad(p, data, grad, weight_decay, maximize, i=1)
+        state["step"] += 1
+        t = state["step"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        tmp = self._work_array(p, 0)
+        # m = beta1 m + (1 - beta1) g, written m + (1 - beta1)(g - m) as torch's lerp_
+        np.subtract(g, m, out=tmp)
+        np.multiply(tmp, 1.0 - beta1, out=tmp)
+        np.add(m, tmp, out=m)
+        # v = beta2 v + (1 - beta2) g²
+        np.multiply(v, beta2, out=v)
+        np.multiply(g, 1.0 - beta2, out=tmp)
+        np.multiply(tmp, g, out=tmp)
+        np.add(v, tmp, out=v)
+        if amsgrad:
+            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+        # bias corrections: m̂ = m / (1 - beta1^t), v̂ = v / (1 - beta2^t)
+        step_size = lr / (1.0 - beta1**t)
+        bias_correction2_sqrt = (1.0 - beta2**t) ** 0.5
+        np.sqrt(v, out=tmp)  # denom = sqrt(v) / sqrt(1 - beta2^t) + eps
+        np.divide(tmp, bias_correction2_sqrt, out=tmp)
+        np.add(tmp, eps, out=tmp)
+        np.divide(m, tmp, out=tmp)
+        np.multiply(tmp, step_size, out=tmp)
+        np.subtract(data, tmp, out=data)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay, as torch.optim.AdamW: before the Adam update,
+    p = p * (1 - lr * weight_decay); the gradient itself carries no penalty.
+
+    Args:
+        params: an iterable of parameters, or of dicts defining parameter groups.
+        lr: learning rate (default 1e-3).
+        betas: decay rates (beta1, beta2) of the running averages, each in [0, 1).
+        eps: added to the denominator for numerical stability (default 1e-8).
+        weight_decay: decoupled decay coefficient (default 1e-2).
+        amsgrad: normalise by the largest second moment seen so far (AMSGrad).
+        maximize: ascend the objective instead of descending it.
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> from tinygrad_np import optim
+        >>> w = tnp.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = optim.AdamW([w], lr=0.1, weight_decay=0.5)
+        >>> (w * 0).sum().backward()          # zero gradient: only the decay acts
+        >>> opt.step()
+        >>> w
+        tensor([ 0.95, -1.9 ], requires_grad=True)
+    """
+
+    _decoupled = True
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False,
+                 maximize: bool = False) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad, maximize=maximize)

@@ -1,0 +1,89 @@
+"""SGD: stochastic gradient descent with optional momentum, Nesterov momentum, weight decay and
+maximization, with torch.optim.SGD's update equations and defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (Nesterov) momentum, as torch.optim.SGD.
+
+    Per step, with g the gradient:
+        g = -g if maximize;  g = g + weight_decay * p
+        b = g on the first step, else b = momentum * b + (1 - dampening) * g
+        g = g + momentum * b if nesterov, else g = b          (when momentum != 0)
+        p = p - lr * g
+
+    Args:
+        params: an iterable of parameters, or of dicts defining parameter groups.
+        lr: learning rate (default 1e-3).
+        momentum: momentum factor (default 0).
+        dampening: dampening of the gradient's share of the momentum (default 0).
+        weight_decay: L2 penalty coefficient (default 0).
+        nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0).
+        maximize: ascend the objective instead of descending it.
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> from tinygrad_np import optim
+        >>> w = tnp.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = optim.SGD([w], lr=0.1, momentum=0.9)
+        >>> for _ in range(2):
+        ...     opt.zero_grad()
+        ...     (w * w).sum().backward()       # gradient 2w
+        ...     opt.step()
+        >>> w
+        tensor([ 0.46, -0.92], requires_grad=True)
+    """
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
+                 momentum: float = 0, dampening: float = 0, weight_decay: float = 0,
+                 nesterov: bool = False, maximize: bool = False) -> None:
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_options(self, options: dict[str, Any]) -> None:
+        super()._check_options(options)
+        if "momentum" in options:
+            self._check_nonnegative(options, "momentum")
+        if options.get("nesterov") and (options.get("momentum", 0) <= 0
+                                        or options.get("dampening", 0) != 0):
+            raise ValueError(f"SGD: Nesterov momentum requires momentum > 0 and dampening 0, got "
+                             f"momentum {options.get('momentum')!r} and dampening "
+                             f"{options.get('dampening')!r}")
+
+    def _group_options(self, group: dict[str, Any]) -> tuple:
+        return (float(group["lr"]), float(group["momentum"]), float(group["dampening"]),
+                float(group["weight_decay"]), bool(group["nesterov"]), bool(group["maximize"]))
+
+    def _update(self, p, data, grad, state, lr, momentum, dampening, weight_decay, nesterov,
+                maximize) -> None:
+        d = self._effective_grad(p, data, grad, weight_decay, maximize, i=1)
+        tmp = self._work_array(p, 0)
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:  # the first step takes the gradient as it is: no dampening
+                buf = state["momentum_buffer"] = np.array(d, dtype=data.dtype, copy=True)
+            else:
+                np.multiply(buf, momentum, out=buf)
+                if dampening != 0:
+                    np.multiply(d, 1.0 - dampening, out=tmp)
+                    np.add(buf, tmp, out=buf)
+                else:
+                    np.add(buf, d, out=buf)
+            if nesterov:  # d = d + momentum * b
+                np.multiply(buf, momentum, out=tmp)
+                np.add(d, tmp, out=tmp)
+                d = tmp
+            else:
+                d = buf
+        np.multiply(d, lr, out=tmp)
+        np.subtract(data, tmp, out=data)
