@@ -146,10 +146,13 @@ class Tensor:
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
         if value is not None:
-            value = value if isinstance(value, Tensor) else Tensor(value)
+            value = value if isinstance(value, Tensor) else Tensor(value, dtype=self.dtype)
             if value.shape != self.shape:
                 raise ValueError(f"grad: assigned gradient of shape {value.shape} to a tensor "
                                  f"of shape {self.shape}")
+            if value.dtype != self.dtype:
+                raise TypeError(f"grad: assigned gradient of dtype {value.dtype} to a tensor "
+                                f"of dtype {self.dtype}")
         self._grad = value
 
     @property
