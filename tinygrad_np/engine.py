@@ -140,7 +140,8 @@ def run_backward(
             in_grads = None
             if g is not None:
                 ctx.output = t
-                in_grads = ctx.backward(ctx, g)
+                in_grads = _backward_in_anomaly_mode(ctx, g) if _mode.anomaly else ctx.backward(
+                    ctx, g)
                 ctx.output = None
                 if not isinstance(in_grads, tuple):
                     in_grads = (in_grads,)
@@ -176,6 +177,18 @@ def run_backward(
     finally:
         _mode.grad_enabled = saved_mode
     return captured if inputs is not None else None
+
+
+def _backward_in_anomaly_mode(ctx, g: Tensor):
+    """ctx.backward(ctx, g); a NaN or inf inside the gradient formula (raised by one of the
+    ops it is written with) is blamed on ctx and the line that created it."""
+    try:
+        return ctx.backward(ctx, g)
+    except FloatingPointError as e:
+        name = type(ctx).__name__
+        where = getattr(ctx, "_created_at", "<unknown location>")
+        raise FloatingPointError(f"{name} backward produced a non-finite value ({e}); the "
+                                 f"{name} was created at {where}") from None
 
 
 def _check_finite_gradient(ctx, i: int, g: Tensor) -> None:
