@@ -1,0 +1,141 @@
+"""User-defined ops: a Function subclass gets the same treatment as the built-in ones
+(gradcheck, create_graph, needs_input_grad, broadcasting summed by the engine), and a
+backward that returns the wrong number or shape of gradients is a clear error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+import tinygrad_np as tnp
+from tinygrad_np.testing import check_grads, tensors
+
+
+class Cube(tnp.Function):
+    """out = x ** 3;  d/dx = 3 x²"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        return grad * 3 * x * x
+
+
+class ScaledAdd(tnp.Function):
+    """out = a + alpha * b (broadcasting; backward returns broadcast-shaped gradients)"""
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1.0):
+        ctx.alpha = alpha
+        return a + alpha * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        return (grad if need_a else None), (grad * ctx.alpha if need_b else None)
+
+
+@given(x=tensors())
+def test_custom_cube_passes_gradcheck_and_gradgradcheck(x):
+    assert check_grads(Cube.apply, [x])
+
+
+def test_custom_op_gradients_are_summed_to_input_shapes():
+    a = tnp.ones(2, 3, requires_grad=True)
+    b = tnp.ones(3, requires_grad=True)
+    ScaledAdd.apply(a, b, alpha=2.0).sum().backward()
+    assert a.grad.shape == (2, 3) and b.grad.tolist() == [4.0, 4.0, 4.0]
+
+
+def test_needs_input_grad_reflects_requires_grad():
+    seen = []
+
+    class Spy(tnp.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(ctx.needs_input_grad)
+            return grad, None
+
+    Spy.apply(tnp.ones(2, requires_grad=True), tnp.ones(2)).sum().backward()
+    assert seen == [(True, False)]
+
+
+def test_save_for_backward_and_output():
+    class Exp(tnp.Function):
+        @staticmethod
+        def forward(ctx, a):
+            out = np.exp(a)
+            ctx.save_for_backward(a.copy())
+            return out
+
+        @staticmethod
+        def backward(ctx, grad):
+            (saved,) = ctx.saved_tensors
+            assert np.allclose(np.exp(saved), ctx.output.numpy())
+            return grad * ctx.output
+
+    x = tnp.tensor([0.0, 1.0], dtype=np.float64, requires_grad=True)
+    Exp.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([0.0, 1.0]))
+
+
+def test_backward_returning_wrong_number_of_gradients_raises():
+    class TwoGrads(tnp.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad
+
+    with pytest.raises(RuntimeError, match=r"TwoGrads backward returned 2 gradient\(s\) for 1"):
+        TwoGrads.apply(tnp.ones(2, requires_grad=True)).sum().backward()
+
+
+def test_backward_returning_wrong_shape_raises():
+    class BadShape(tnp.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a.sum(0)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return tnp.ones(4)
+
+    with pytest.raises(RuntimeError, match=r"BadShape backward.*\(4,\).*\(2, 3\)"):
+        BadShape.apply(tnp.ones(2, 3, requires_grad=True)).sum().backward()
+
+
+def test_apply_with_a_non_tensor_raises():
+    with pytest.raises(TypeError, match=r"Cube.apply: input 0 is a ndarray"):
+        Cube.apply(np.ones(2))
+
+
+def test_function_without_backward_raises_not_implemented():
+    class ForwardOnly(tnp.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+    y = ForwardOnly.apply(tnp.ones(2, requires_grad=True)).sum()
+    with pytest.raises(NotImplementedError, match="backward"):
+        y.backward()
+
+
+def test_custom_op_output_of_integer_dtype_does_not_require_grad():
+    class Round(tnp.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return np.round(a).astype(np.int64)
+
+    out = Round.apply(tnp.tensor([1.4, 2.6], requires_grad=True))
+    assert out.dtype == np.int64 and not out.requires_grad

@@ -1,0 +1,391 @@
+"""Tensor properties, one plain test each: the version counter that catches in-place changes
+of saved values (also through views), setitem and `x += y`, dtypes end to end, integer
+tensors refusing grad, error messages naming op and shapes, and leaf gradients that never
+alias each other."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tnp
+
+# ---- in-place changes after forward: the version counter -------------------------------------
+
+
+def _saved_by_mul():
+    w = tnp.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    return w, (w * w).sum()
+
+
+@pytest.mark.parametrize("modify", [
+    lambda w: w.add_(1),
+    lambda w: w.mul_(2),
+    lambda w: w.sub_(1, alpha=2),
+    lambda w: w.copy_(tnp.zeros(2, 2)),
+    lambda w: w.zero_(),
+    lambda w: w.clamp_(0, 1),
+    lambda w: w.__setitem__(0, 5.0),
+    lambda w: w.__setitem__((slice(None), 1), tnp.ones(2)),
+    lambda w: w.__isub__(0.1),
+], ids=["add_", "mul_", "sub_alpha", "copy_", "zero_", "clamp_", "setitem_int",
+        "setitem_slice", "isub"])
+def test_in_place_change_of_saved_input_raises_at_backward(modify):
+    w, loss = _saved_by_mul()
+    with tnp.no_grad():
+        modify(w)
+    with pytest.raises(RuntimeError, match=r"Mul backward: input 0 \(shape \(2, 2\).*in-place"):
+        loss.backward()
+
+
+def test_in_place_change_through_data_attribute_raises_at_backward():
+    w, loss = _saved_by_mul()
+    w.data += 1
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()
+
+
+def test_replacing_data_of_saved_input_raises_at_backward():
+    w, loss = _saved_by_mul()
+    w.data = np.zeros((2, 2), dtype=np.float32)
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("view", [
+    lambda w: w.T,
+    lambda w: w.mT,
+    lambda w: w.reshape(4),
+    lambda w: w.view(1, 4),
+    lambda w: w[0],
+    lambda w: w[:, 1:],
+    lambda w: w.detach(),
+], ids=["T", "mT", "reshape", "view", "int_index", "basic_slice", "detach"])
+def test_in_place_change_through_a_view_raises_at_backward(view):
+    w, loss = _saved_by_mul()
+    with tnp.no_grad():
+        view(w).add_(1)
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
+def test_in_place_change_of_a_view_that_was_saved_raises_at_backward():
+    w = tnp.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    loss = (w.T * w.T).sum()
+    with tnp.no_grad():
+        w.add_(1)
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
+def test_in_place_change_of_input_whose_value_backward_does_not_read_is_fine():
+    w = tnp.tensor([1.0, 2.0], requires_grad=True)
+    loss = (w + 1).sum() + (2 - w).sum() + (-w).sum()  # Add, Sub and Neg never read w
+    with tnp.no_grad():
+        w.add_(1)
+    loss.backward()
+    assert w.grad.tolist() == [-1.0, -1.0]
+
+
+def test_copy_from_advanced_index_is_not_a_view():
+    w = tnp.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    loss = (w * w).sum()
+    with tnp.no_grad():
+        w[[0, 1]].add_(1)  # a copy: w itself is unchanged
+    loss.backward()
+    assert w.grad.tolist() == [2.0, 4.0, 6.0]
+
+
+# ---- setitem and augmented assignment -------------------------------------------------------
+
+
+def test_setitem_on_leaf_requiring_grad_raises_clear_error():
+    w = tnp.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"setitem: a leaf tensor that requires grad.*no_grad"):
+        w[0] = 5.0
+    assert w.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_setitem_on_tensor_in_graph_raises_clear_error():
+    h = tnp.ones(3, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match=r"setitem: in-place change.*graph.*where"):
+        h[0] = 5.0
+
+
+def test_setitem_of_value_requiring_grad_into_plain_tensor_raises():
+    x = tnp.zeros(3)
+    with pytest.raises(RuntimeError, match="setitem"):
+        x[0] = tnp.ones(1, requires_grad=True) * 2
+
+
+def test_setitem_under_no_grad_works():
+    w = tnp.ones(3, requires_grad=True)
+    with tnp.no_grad():
+        w[0] = 5.0
+        w[1:] = tnp.tensor([2.0, 3.0])
+        w[tnp.tensor([True, False, True])] = 0.0
+    assert w.tolist() == [0.0, 2.0, 0.0] and w.requires_grad
+
+
+def test_setitem_on_plain_tensor_works():
+    x = tnp.zeros(2, 3)
+    x[0] = 1.0
+    x[:, -1] = tnp.tensor([7.0, 8.0])
+    x[[1, 1], [0, 1]] = 4.0
+    np.testing.assert_array_equal(x.numpy(), [[1, 1, 7], [4, 4, 8]])
+
+
+def test_setitem_on_expanded_tensor_is_refused():
+    x = tnp.zeros(3).expand(2, 3)
+    with pytest.raises(RuntimeError, match="read-only"):
+        x[0] = 1.0
+
+
+def test_iadd_on_plain_tensor_is_in_place():
+    x = tnp.zeros(3)
+    alias, data = x, x.numpy()
+    x += tnp.ones(3)
+    x *= 3
+    assert x is alias and x.numpy() is data and x.tolist() == [3.0, 3.0, 3.0]
+
+
+def test_iadd_on_non_leaf_rebinds_to_out_of_place_result():
+    w = tnp.tensor([1.0, 2.0], requires_grad=True)
+    h = w * 2
+    before = h
+    h += w
+    assert h is not before and before.tolist() == [2.0, 4.0]
+    h.sum().backward()
+    assert w.grad.tolist() == [3.0, 3.0]
+
+
+def test_iadd_of_tensor_requiring_grad_into_plain_tensor_records_graph():
+    w = tnp.tensor([1.0, 2.0], requires_grad=True)
+    total = tnp.zeros(2)
+    total += w * w
+    total.sum().backward()
+    assert w.grad.tolist() == [2.0, 4.0]
+
+
+def test_iadd_on_leaf_requiring_grad_raises_outside_no_grad():
+    w = tnp.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"\+=: a leaf tensor that requires grad"):
+        w += 1
+    with tnp.no_grad():
+        w -= 0.5
+    assert w.tolist() == [0.5, 0.5] and w.is_leaf and w.requires_grad
+
+
+def test_in_place_update_with_wrong_shape_names_shapes():
+    x = tnp.zeros(2, 3)
+    with pytest.raises(ValueError, match=r"add_.*\(2, 3\).*\(4,\)"):
+        x.add_(np.ones(4))
+
+
+# ---- dtypes ---------------------------------------------------------------------------------
+
+
+def test_python_floats_make_float32_and_arrays_keep_their_dtype():
+    assert tnp.tensor([1.0, 2.0]).dtype == np.float32
+    assert tnp.tensor(np.ones(2)).dtype == np.float64
+    assert tnp.tensor([1, 2]).dtype == np.int64
+    assert tnp.tensor([True]).dtype == np.bool_
+    assert tnp.tensor([1, 2], dtype=np.float64).dtype == np.float64
+
+
+def test_float32_stays_float32_end_to_end():
+    tnp.manual_seed(0)
+    x = tnp.randn(4, 3, requires_grad=True)
+    w = tnp.randn(3, 2, requires_grad=True)
+    h = (x @ w) * np.float64(2.0) + np.sqrt(2) - 1.5
+    h = (h / 3 + 2 ** h.tanh()).relu().sigmoid().exp().log().sqrt() ** 2
+    h = tnp.where(h > 0.5, h, 0.0).maximum(0.1).clamp(-1, 1) * np.float32(1.0)
+    outs = [h.sum(), h.mean(0), h.var(1), h.std(), h.amax(1), h.logsumexp(0),
+            h.softmax(-1), h.log_softmax(0), h.max(1).values]
+    for out in outs:
+        assert out.dtype == np.float32, out
+    loss = sum(o.sum() for o in outs)
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+def test_float64_stays_float64_end_to_end():
+    x = tnp.tensor(np.linspace(-1, 1, 6).reshape(2, 3), requires_grad=True)
+    loss = ((x * 2.5 + 1).tanh() @ np.ones((3, 2))).softmax(-1).log().mean() * np.float32(2)
+    assert loss.dtype == np.float64
+    loss.backward()
+    assert x.grad.dtype == np.float64
+
+
+def test_mixing_float32_and_float64_tensors_promotes_like_torch():
+    torch = pytest.importorskip("torch")
+    a = tnp.ones(2, dtype=np.float32, requires_grad=True)
+    b = tnp.ones(2, dtype=np.float64, requires_grad=True)
+    out = a * b
+    expected = torch.ones(2, dtype=torch.float32) * torch.ones(2, dtype=torch.float64)
+    assert str(out.dtype) == str(expected.dtype).removeprefix("torch.")
+    out.sum().backward()
+    assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
+
+
+def test_gradient_of_cast_comes_back_in_the_input_dtype():
+    x = tnp.ones(3, dtype=np.float32, requires_grad=True)
+    (x.double() * 2).sum().backward()
+    assert x.grad.dtype == np.float32 and x.grad.tolist() == [2.0] * 3
+
+
+@pytest.mark.parametrize("make", [
+    lambda: tnp.tensor([1, 2], requires_grad=True),
+    lambda: tnp.Tensor(np.arange(3), requires_grad=True),
+    lambda: tnp.zeros(3, dtype=np.int64, requires_grad=True),
+    lambda: tnp.tensor([True, False], requires_grad=True),
+    lambda: tnp.arange(3).requires_grad_(),
+], ids=["tensor", "Tensor", "zeros", "bool", "requires_grad_"])
+def test_integer_tensors_cannot_require_grad(make):
+    with pytest.raises(TypeError, match="only floating point tensors can require grad"):
+        make()
+
+
+def test_requires_grad_setter_refuses_integers():
+    x = tnp.arange(3)
+    with pytest.raises(TypeError, match="floating point"):
+        x.requires_grad = True
+
+
+def test_integer_result_of_float_op_does_not_require_grad():
+    x = tnp.tensor([1.5, 2.5], requires_grad=True)
+    assert not x.long().requires_grad and x.long().dtype == np.int64
+    assert not x.argmax().requires_grad
+
+
+def test_integer_tensor_arithmetic_stays_integer():
+    x = tnp.arange(4)
+    assert (x + 1).dtype == np.int64 and (x * x).sum().item() == 14
+    assert (x / 2).dtype.kind == "f"
+
+
+# ---- errors name the op and the shapes --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("fn", "error", "match"), [
+    (lambda: tnp.ones(2, 3) @ tnp.ones(2, 3), ValueError, r"matmul.*\(2, 3\).*\(2, 3\)"),
+    (lambda: tnp.ones(2, 3).reshape(5), ValueError, r"reshape.*\(2, 3\).*\(5,\)"),
+    (lambda: tnp.ones(2, 3) + tnp.ones(4), ValueError, r"add.*\(2, 3\).*\(4,\)"),
+    (lambda: tnp.ones(2, 3) * tnp.ones(2, 1, 4), ValueError, r"mul.*\(2, 3\).*\(2, 1, 4\)"),
+    (lambda: 1 - tnp.ones(3).expand(2, 3).maximum(tnp.ones(4)), ValueError,
+     r"maximum.*\(2, 3\).*\(4,\)"),
+    (lambda: np.ones(4) - tnp.ones(3), ValueError, r"sub.*\(4,\).*\(3,\)"),
+    (lambda: tnp.ones(2, 3).sum(2), IndexError, r"sum: dim 2.*2 dimension"),
+    (lambda: tnp.ones(2, 3).mean(-3), IndexError, r"mean: dim -3"),
+    (lambda: tnp.ones(2, 3).max(dim=4), IndexError, r"max: dim 4"),
+    (lambda: tnp.ones(2, 3).sum((0, 0)), ValueError, r"sum.*same dimension twice"),
+    (lambda: tnp.cat([tnp.ones(2, 3), tnp.ones(2, 4)]), ValueError, r"cat.*\(2, 3\).*\(2, 4\)"),
+    (lambda: tnp.stack([tnp.ones(3), tnp.ones(4)]), ValueError, r"stack.*\(3,\).*\(4,\)"),
+    (lambda: tnp.ones(3) + "a", TypeError, r"str"),
+    (lambda: tnp.ones(3).item(), ValueError, r"item.*\(3,\)"),
+    (lambda: bool(tnp.ones(3)), RuntimeError, r"\(3,\) is ambiguous"),
+])
+def test_errors_name_the_op_and_shapes(fn, error, match):
+    with pytest.raises(error, match=match):
+        fn()
+
+
+# ---- leaf gradients do not alias ----------------------------------------------------------------
+
+
+def test_leaf_gradients_do_not_share_memory():
+    a = tnp.tensor([1.0, 2.0], requires_grad=True)
+    b = tnp.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    a.grad.numpy()[:] = 100.0
+    assert b.grad.tolist() == [1.0, 1.0]
+
+
+def test_second_backward_accumulates_into_both_leaves_correctly():
+    a = tnp.tensor([1.0, 2.0], requires_grad=True)
+    b = tnp.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    (a + b).sum().backward()
+    assert a.grad.tolist() == [2.0, 2.0] and b.grad.tolist() == [2.0, 2.0]
+    (a - b).sum().backward()
+    assert a.grad.tolist() == [3.0, 3.0] and b.grad.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("make", [
+    lambda a, b: a + b,
+    lambda a, b: (a - b) * 1,
+    lambda a, b: a.clone() + b.expand(2),
+    lambda a, b: tnp.cat([a, b])[:2] + b,
+], ids=["add", "sub", "clone_expand", "cat_slice"])
+def test_gradients_of_shared_paths_do_not_alias(make):
+    a = tnp.tensor([1.0, 2.0], requires_grad=True)
+    b = tnp.tensor([3.0, 4.0], requires_grad=True)
+    make(a, b).sum().backward()
+    ga, gb = a.grad.numpy().copy(), b.grad.numpy().copy()
+    make(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), 2 * ga)
+    np.testing.assert_array_equal(b.grad.numpy(), 2 * gb)
+
+
+def test_leaf_gradient_does_not_alias_the_gradient_passed_to_backward():
+    x = tnp.ones(3, requires_grad=True)
+    g = tnp.tensor([1.0, 2.0, 3.0])
+    (x * 1).backward(g)
+    g.numpy()[:] = 0.0
+    assert x.grad.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_leaf_gradient_does_not_alias_the_leaf_or_another_grad():
+    x = tnp.ones(3, requires_grad=True)
+    y = tnp.ones(3, requires_grad=True)
+    (x * y).sum().backward()
+    assert not np.shares_memory(x.grad.numpy(), y.numpy())
+    assert not np.shares_memory(x.grad.numpy(), y.grad.numpy())
+
+
+# ---- construction and conversion ------------------------------------------------------------
+
+
+def test_tensor_wraps_an_array_without_copy():
+    a = np.ones(3)
+    assert tnp.tensor(a).numpy() is a
+
+
+def test_detach_shares_data_and_leaves_the_graph():
+    x = tnp.ones(2, requires_grad=True)
+    d = (x * 2).detach()
+    assert not d.requires_grad and d.is_leaf and d.grad_fn is None
+
+
+def test_non_leaf_cannot_turn_off_requires_grad():
+    with pytest.raises(RuntimeError, match="detach"):
+        (tnp.ones(2, requires_grad=True) * 2).requires_grad_(False)
+
+
+def test_grad_setter_checks_shape():
+    x = tnp.ones(2, 3, requires_grad=True)
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2, 3\)"):
+        x.grad = tnp.ones(3)
+
+
+def test_repr_shows_grad_fn_and_dtype():
+    x = tnp.ones(2, requires_grad=True)
+    assert repr(x) == "tensor([1., 1.], requires_grad=True)"
+    assert "grad_fn=<Mul>" in repr(x * 2)
+    assert "dtype=float64" in repr(tnp.tensor(np.ones(1)))
+
+
+def test_size_numel_dim_len():
+    x = tnp.zeros(2, 3)
+    assert x.size() == (2, 3) and x.size(-1) == 3 and x.numel() == 6
+    assert x.dim() == 2 and len(x) == 2 and x.ndim == 2
+
+
+def test_python_conversions():
+    assert float(tnp.tensor(2.5)) == 2.5 and int(tnp.tensor(3)) == 3
+    assert [1, 2, 3][tnp.tensor(1)] == 2
+    assert f"{tnp.tensor(0.5):.2f}" == "0.50"
+    assert [t.item() for t in tnp.tensor([1.0, 2.0])] == [1.0, 2.0]
+    np.testing.assert_array_equal(np.asarray(tnp.ones(2)), [1.0, 1.0])
