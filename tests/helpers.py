@@ -138,3 +138,17 @@ def assert_same_as_torch(fn_torch, fn_ours, *values) -> None:
     for i, (gt, go) in enumerate(zip(grads_t, grads_o)):
         np.testing.assert_allclose(go, gt, rtol=1e-12, atol=1e-12,
                                    err_msg=f"gradient of input {i}")
+
+
+class FirstOrderOnlySin(tnp.Function):
+    """out = sin a, with a gradient that is right but not differentiable (cos as a constant):
+    gradcheck passes it, gradgradcheck must not"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.inputs
+        return grad * np.cos(a.numpy())
