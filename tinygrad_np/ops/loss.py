@@ -1,0 +1,131 @@
+"""Ops fused for losses: CrossEntropy (log-softmax and the class-label loss in one op) and
+Softplus (log(1 + e^a) without overflow, for binary cross-entropy with logits).
+
+The user-facing losses, with their checks and reductions, are in tinygrad_np.nn.functional.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function, is_grad_enabled
+
+
+class CrossEntropy(Function):
+    """Cross-entropy of logits `a` against integer class labels along `dim`, fused for
+    stability and speed: log-softmax is max-shifted and computed once.
+
+    With ε = label_smoothing, C classes, w the class weights (1 if none), t_i the label of
+    row i and v_i = 0 for rows whose label is ignore_index, else 1:
+        loss_i = v_i [(1-ε) w_{t_i} (-log p_{i t_i}) + ε/C Σ_c w_c (-log p_ic)]
+        d loss_i / d a_ic = r_i p_ic - q_ic,   q_ic = v_i [(1-ε) w_{t_i} [c = t_i] + ε/C w_c],
+                                               r_i = Σ_c q_ic
+    which is softmax - onehot without weights or smoothing. 'mean' divides the sum by
+    Σ_i v_i w_{t_i} (the count of non-ignored rows without weights), as PyTorch does.
+
+    Options: labels (an int ndarray of a's shape without `dim`, already range-checked),
+    weight (a (C,) ndarray of a's dtype, or None), ignore_index, label_smoothing,
+    reduction, dim. Internally rows are a 2-D (rows, classes) view of `a`.
+    """
+
+    @staticmethod
+    def forward(ctx, a, labels=None, weight=None, ignore_index=-100, label_smoothing=0.0,
+                reduction="mean", dim=1):
+        z, t = _rows(a, dim), labels.reshape(-1)
+        n_rows, n_classes = z.shape
+        eps = label_smoothing
+        shifted = z - z.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        sum_exp = exp.sum(axis=1, keepdims=True)
+        lse = np.log(sum_exp)[:, 0]
+        valid = t != ignore_index
+        all_valid = bool(valid.all())
+        safe = t if all_valid else np.where(valid, t, 0)
+        rows = np.arange(n_rows)
+        nll = lse - shifted[rows, safe]  # -log p at the label
+        if weight is None:
+            w_row = valid.astype(a.dtype)
+        else:
+            w_row = np.where(valid, weight[safe], 0).astype(a.dtype)
+        loss = nll if not eps and weight is None else nll * ((1 - eps) * w_row)
+        if eps:
+            w = np.ones(n_classes, a.dtype) if weight is None else weight
+            smooth = w.sum() * lse - shifted @ w  # Σ_c w_c (-log p_c)
+            loss = loss + (eps / n_classes) * smooth
+        if not all_valid:
+            loss = np.where(valid, loss, 0).astype(a.dtype, copy=False)
+        scale = 1.0
+        if reduction == "mean" and weight is None and all_valid:
+            scale = 1.0 / n_rows
+        elif reduction == "mean":
+            total_weight = w_row.sum(dtype=np.float64)
+            scale = 1.0 / total_weight if total_weight else np.nan  # all ignored: nan, as PyTorch
+        ctx.probs, ctx.shape, ctx.rows, ctx.safe = exp / sum_exp, a.shape, rows, safe
+        ctx.w_row, ctx.valid, ctx.weight, ctx.eps = w_row, valid, weight, eps
+        ctx.reduction, ctx.dim, ctx.scale = reduction, dim, scale
+        if reduction == "none":
+            return loss.reshape(labels.shape)
+        total = loss.sum()
+        return total if reduction == "sum" else (total * scale).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        probs, eps, dim = ctx.probs, ctx.eps, ctx.dim
+        n_classes, dtype = probs.shape[1], probs.dtype
+        on_target = (1 - eps) * ctx.w_row  # q at the label
+        row_total = on_target  # r_i = Σ_c q_ic
+        if eps:
+            w = np.ones(n_classes, dtype) if ctx.weight is None else ctx.weight
+            smooth = np.outer(ctx.valid * dtype.type(eps / n_classes), w).astype(dtype)
+            row_total = row_total + smooth.sum(axis=1)
+        if not is_grad_enabled():  # no graph wanted: use the saved softmax, in NumPy
+            d = probs * row_total[:, None]
+            d[ctx.rows, ctx.safe] -= on_target
+            if eps:
+                d -= smooth
+            if ctx.reduction == "none":
+                d *= grad.data.reshape(-1, 1)
+            else:
+                d *= grad.data * dtype.type(ctx.scale)
+            return _unrows(d, ctx.shape, dim)
+        (a,) = ctx.inputs  # create_graph: softmax again from the input, differentiably
+        q = np.zeros(probs.shape, dtype)
+        q[ctx.rows, ctx.safe] = on_target
+        if eps:
+            q += smooth
+        keep = a.shape[:dim] + (1,) + a.shape[dim + 1 :]
+        step = a.softmax(dim) * row_total.reshape(keep) - _unrows(q, a.shape, dim)
+        if ctx.reduction == "none":
+            return step * grad.reshape(keep)
+        return step * (grad * dtype.type(ctx.scale))
+
+
+def _rows(a: np.ndarray, dim: int) -> np.ndarray:
+    """a as a 2-D (rows, classes) array with the class axis `dim` last."""
+    if a.ndim == 1:
+        return a.reshape(1, -1)
+    if dim == a.ndim - 1:
+        return a
+    return np.moveaxis(a, dim, -1).reshape(-1, a.shape[dim])
+
+
+def _unrows(d: np.ndarray, shape: tuple[int, ...], dim: int) -> np.ndarray:
+    """The inverse of _rows: a (rows, classes) array back to `shape` with classes at `dim`."""
+    if len(shape) <= 2 and dim == len(shape) - 1:
+        return d.reshape(shape)
+    moved = shape[:dim] + shape[dim + 1 :] + (shape[dim],)
+    return np.moveaxis(d.reshape(moved), -1, dim)
+
+
+class Softplus(Function):
+    """out = log(1 + e^a), as max(a, 0) + log1p(e^-|a|) so it never overflows;
+    d/da = sigmoid(a)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.inputs
+        return grad * a.sigmoid()
