@@ -1,0 +1,381 @@
+"""Module, Parameter, Sequential and ModuleList: registration, traversal order and names,
+modes, zero_grad, repr, state_dict and load_state_dict (torch parity is in
+test_nn_vs_torch.py)."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tnp
+from tinygrad_np import nn
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 4)
+        self.scale = nn.Parameter(tnp.ones(4))
+        self.register_buffer("count", np.zeros((), dtype=np.int64))
+
+    def forward(self, x):
+        return self.fc(x).relu() * self.scale
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.head = nn.Sequential(nn.Linear(4, 2), nn.Sequential(nn.Tanh(), nn.Linear(2, 2)))
+
+    def forward(self, x):
+        return self.head(self.block(x))
+
+
+# ---- Parameter ------------------------------------------------------------------------------
+
+
+def test_parameter_is_a_leaf_tensor_that_requires_grad():
+    p = nn.Parameter(tnp.zeros(2, 3))
+    assert isinstance(p, tnp.Tensor) and p.requires_grad and p.is_leaf
+    assert type(p).__slots__ == ()
+
+
+def test_parameter_shares_the_array_of_the_tensor_it_wraps():
+    t = tnp.ones(3)
+    assert nn.Parameter(t).data is t.data
+
+
+def test_parameter_repr_says_parameter_containing():
+    assert repr(nn.Parameter(tnp.ones(2))) == (
+        "Parameter containing:\ntensor([1., 1.], requires_grad=True)")
+
+
+def test_ops_on_a_parameter_give_plain_tensors():
+    p = nn.Parameter(tnp.ones(2))
+    assert type(p * 2) is tnp.Tensor and type(p.detach()) is tnp.Tensor
+
+
+def test_parameter_of_integers_is_refused():
+    with pytest.raises(TypeError, match="floating point"):
+        nn.Parameter(np.arange(3))
+
+
+# ---- registration and traversal --------------------------------------------------------------
+
+
+def test_attribute_assignment_registers_parameters_modules_and_buffers():
+    b = Block()
+    assert list(b._parameters) == ["scale"]
+    assert list(b._modules) == ["fc"]
+    assert list(b._buffers) == ["count"]
+    assert b.fc.weight.shape == (4, 3)
+
+
+def test_named_parameters_are_dotted_and_in_registration_order():
+    names = [name for name, _ in Net().named_parameters()]
+    assert names == ["block.scale", "block.fc.weight", "block.fc.bias", "head.0.weight",
+                     "head.0.bias", "head.1.1.weight", "head.1.1.bias"]
+
+
+def test_parameters_matches_named_parameters():
+    net = Net()
+    assert [id(p) for p in net.parameters()] == [id(p) for _, p in net.named_parameters()]
+
+
+def test_nested_sequential_names():
+    model = nn.Sequential(nn.Sequential(nn.Linear(2, 2), nn.ReLU()), nn.Linear(2, 1))
+    assert [n for n, _ in model.named_parameters()] == ["0.0.weight", "0.0.bias", "1.weight",
+                                                        "1.bias"]
+
+
+def test_shared_parameter_is_listed_once():
+    fc = nn.Linear(2, 2)
+    model = nn.Sequential(fc, fc)
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+
+
+def test_children_and_modules():
+    net = Net()
+    assert [n for n, _ in net.named_children()] == ["block", "head"]
+    assert list(net.children()) == [net.block, net.head]
+    assert [n for n, _ in net.named_modules()] == ["", "block", "block.fc", "head", "head.0",
+                                                   "head.1", "head.1.0", "head.1.1"]
+    assert len(list(net.modules())) == 8
+
+
+def test_reassigning_a_parameter_with_none_keeps_the_slot():
+    fc = nn.Linear(2, 2)
+    fc.bias = None
+    assert "bias" in fc._parameters and fc.bias is None
+    assert [n for n, _ in fc.named_parameters()] == ["weight"]
+
+
+def test_assigning_a_non_parameter_to_a_parameter_slot_is_refused():
+    fc = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="bias"):
+        fc.bias = tnp.zeros(2)
+
+
+def test_plain_tensor_that_requires_grad_warns_it_is_not_registered():
+    m = nn.Module()
+    with pytest.warns(UserWarning, match="nn.Parameter"):
+        m.w = tnp.ones(2, requires_grad=True)
+    assert list(m.parameters()) == []
+
+
+def test_assignment_before_super_init_is_a_clear_error():
+    class Broken(nn.Module):
+        def __init__(self):
+            self.fc = nn.Linear(2, 2)
+
+    with pytest.raises(AttributeError, match=r"call super\(\)\.__init__\(\) first"):
+        Broken()
+
+
+def test_delattr_removes_a_registered_module():
+    net = Net()
+    del net.head
+    assert [n for n, _ in net.named_children()] == ["block"]
+
+
+def test_register_buffer_accepts_tensor_array_and_none_and_skips_non_persistent():
+    m = nn.Module()
+    m.register_buffer("a", tnp.ones(2))
+    m.register_buffer("b", np.zeros(3))
+    m.register_buffer("c", None)
+    m.register_buffer("d", tnp.ones(1), persistent=False)
+    assert [n for n, _ in m.named_buffers()] == ["a", "b", "d"]
+    assert list(m.state_dict()) == ["a", "b"]
+    with pytest.raises(TypeError, match="buffer"):
+        m.register_buffer("e", [1, 2])
+
+
+def test_register_with_a_dotted_name_is_refused():
+    with pytest.raises(KeyError, match="'.'"):
+        nn.Module().register_buffer("a.b", np.zeros(1))
+
+
+def test_forward_missing_is_a_clear_error():
+    with pytest.raises(NotImplementedError, match="forward"):
+        nn.Module()(1)
+
+
+def test_apply_visits_children_before_parent():
+    seen = []
+    Net().apply(lambda m: seen.append(type(m).__name__))
+    assert seen[-1] == "Net" and seen[0] == "Linear"
+
+
+# ---- modes and gradients ---------------------------------------------------------------------
+
+
+def test_train_and_eval_recurse_into_every_module():
+    net = Net()
+    assert all(m.training for m in net.modules())
+    assert net.eval() is net
+    assert not any(m.training for m in net.modules())
+    net.train()
+    assert all(m.training for m in net.modules())
+
+
+def test_train_refuses_a_non_bool_mode():
+    with pytest.raises(TypeError):
+        Net().train("no")
+
+
+def test_zero_grad_sets_gradients_to_none_by_default():
+    net = Net()
+    net(tnp.ones(5, 3)).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_zero_grad_without_set_to_none_zeros_in_place():
+    fc = nn.Linear(3, 2)
+    fc(tnp.ones(4, 3)).sum().backward()
+    g = fc.weight.grad
+    fc.zero_grad(set_to_none=False)
+    assert fc.weight.grad is g and not g.data.any()
+
+
+def test_requires_grad_false_freezes_the_module():
+    fc = nn.Linear(2, 2).requires_grad_(False)
+    assert not any(p.requires_grad for p in fc.parameters())
+
+
+# ---- containers ------------------------------------------------------------------------------
+
+
+def test_sequential_is_indexable_sliceable_iterable_and_appendable():
+    layers = [nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)]
+    model = nn.Sequential(*layers)
+    assert len(model) == 3 and list(model) == layers
+    assert model[0] is layers[0] and model[-1] is layers[2]
+    assert list(model[1:]) == layers[1:]
+    assert [n for n, _ in model[1:].named_children()] == ["1", "2"]
+    model.append(nn.Sigmoid())
+    assert len(model) == 4 and isinstance(model[3], nn.Sigmoid)
+    with pytest.raises(IndexError, match="out of range"):
+        model[4]
+
+
+def test_sequential_from_a_dict_keeps_the_names():
+    model = nn.Sequential({"fc": nn.Linear(2, 2), "act": nn.ReLU()})
+    assert [n for n, _ in model.named_parameters()] == ["fc.weight", "fc.bias"]
+
+
+def test_sequential_forward_chains_the_modules():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    x = tnp.randn(4, 2)
+    np.testing.assert_array_equal(model(x).data, model[1](model[0](x)).data)
+
+
+def test_module_list_registers_its_modules():
+    layers = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2)])
+    layers.append(nn.Linear(2, 1))
+    assert len(layers) == 3 and isinstance(layers[-1], nn.Linear)
+    assert [n for n, _ in layers.named_parameters()][-2:] == ["2.weight", "2.bias"]
+    layers[0] = nn.Identity()
+    assert len(list(layers.parameters())) == 4
+
+
+# ---- repr ------------------------------------------------------------------------------------
+
+
+def test_repr_of_a_small_sequential_is_pytorchs():
+    model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2),
+                          nn.Sequential(nn.Linear(128, 10, bias=False)), nn.LogSoftmax(dim=1))
+    assert repr(model) == (
+        "Sequential(\n"
+        "  (0): Linear(in_features=784, out_features=128, bias=True)\n"
+        "  (1): ReLU()\n"
+        "  (2): Dropout(p=0.2)\n"
+        "  (3): Sequential(\n"
+        "    (0): Linear(in_features=128, out_features=10, bias=False)\n"
+        "  )\n"
+        "  (4): LogSoftmax(dim=1)\n"
+        ")"
+    )
+
+
+def test_extra_repr_with_children_goes_first():
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(1, 1)
+
+        def extra_repr(self):
+            return "factor=2"
+
+    assert repr(Scaled()) == ("Scaled(\n  factor=2\n  (fc): Linear(in_features=1, "
+                              "out_features=1, bias=True)\n)")
+
+
+# ---- state_dict ------------------------------------------------------------------------------
+
+
+def test_state_dict_holds_copies_of_parameters_and_buffers():
+    b = Block()
+    sd = b.state_dict()
+    assert list(sd) == ["scale", "count", "fc.weight", "fc.bias"]
+    assert all(isinstance(v, np.ndarray) for v in sd.values())
+    before = sd["fc.weight"].copy()
+    with tnp.no_grad():
+        b.fc.weight.add_(1.0)
+    np.testing.assert_array_equal(sd["fc.weight"], before)
+
+
+def test_load_state_dict_copies_in_place_and_bumps_versions():
+    src, dst = Net(), Net()
+    weight = dst.block.fc.weight
+    array, version = weight.data, weight._vc[0]
+    result = dst.load_state_dict(src.state_dict())
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert dst.block.fc.weight is weight and weight.data is array
+    assert weight._vc[0] > version
+    for (k, a), (_, b) in zip(src.state_dict().items(), dst.state_dict().items()):
+        np.testing.assert_array_equal(a, b, err_msg=k)
+
+
+def test_load_state_dict_keeps_the_models_dtype():
+    fc = nn.Linear(2, 2, dtype=np.float64)
+    fc.load_state_dict({k: v.astype(np.float32) for k, v in fc.state_dict().items()})
+    assert fc.weight.dtype == np.float64
+
+
+def test_graph_recorded_before_load_refuses_backward():
+    fc = nn.Linear(2, 1)
+    loss = fc(tnp.ones(1, 2)).sum()
+    fc.load_state_dict(nn.Linear(2, 1).state_dict())
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
+def test_load_state_dict_lists_every_missing_unexpected_and_mismatched_key():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+    sd = model.state_dict()
+    del sd["0.bias"], sd["1.weight"]
+    sd["2.weight"] = np.zeros(1)
+    sd["extra"] = np.zeros(1)
+    sd["1.bias"] = np.zeros(5)
+    with pytest.raises(RuntimeError) as info:
+        model.load_state_dict(sd)
+    message = str(info.value)
+    for text in ["Missing key(s)", "'0.bias'", "'1.weight'", "Unexpected key(s)", "'2.weight'",
+                 "'extra'", "1.bias: the checkpoint has shape (5,), the model (1,)"]:
+        assert text in message
+
+
+def test_failed_load_changes_nothing():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+    before = model.state_dict()
+    sd = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1)).state_dict()
+    sd["1.bias"] = np.zeros(2)
+    with pytest.raises(RuntimeError, match="1.bias"):
+        model.load_state_dict(sd)
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])
+
+
+def test_load_state_dict_not_strict_returns_the_skipped_keys():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+    sd = model.state_dict()
+    del sd["1.bias"]
+    sd["head.weight"] = np.zeros(3)
+    result = model.load_state_dict(sd, strict=False)
+    assert result == (["1.bias"], ["head.weight"])
+    assert result.missing_keys == ["1.bias"] and result.unexpected_keys == ["head.weight"]
+
+
+def test_shape_mismatch_is_an_error_even_when_not_strict():
+    fc = nn.Linear(2, 3)
+    with pytest.raises(RuntimeError, match="weight"):
+        fc.load_state_dict({"weight": np.zeros((2, 3))}, strict=False)
+
+
+def test_load_state_dict_refuses_an_uncastable_dtype():
+    m = nn.Module()
+    m.register_buffer("steps", np.zeros(2, dtype=np.int64))
+    with pytest.raises(RuntimeError, match="cannot cast"):
+        m.load_state_dict({"steps": np.zeros(2, dtype=np.float32)})
+
+
+def test_load_state_dict_accepts_tensors():
+    a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+    b.load_state_dict(dict(a.named_parameters()))
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+
+
+def test_deepcopy_gives_an_independent_model():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    clone = copy.deepcopy(model)
+    assert type(clone[0].weight) is nn.Parameter and clone[0].weight is not model[0].weight
+    with tnp.no_grad():
+        clone[0].weight.add_(1.0)
+    assert not np.array_equal(clone[0].weight.data, model[0].weight.data)
+    assert repr(clone) == repr(model)

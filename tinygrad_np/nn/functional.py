@@ -1,0 +1,433 @@
+"""Functional forms of the layers and losses, PyTorch's torch.nn.functional names.
+Order: linear, activations, dropout, one_hot, then losses (cross_entropy, nll_loss,
+mse_loss, binary_cross_entropy_with_logits) and their shared checks.
+
+Every loss refuses a target whose shape differs from what the prediction implies, instead
+of broadcasting (a deliberate difference from PyTorch, which only warns for mse_loss: a
+(N, 1) prediction against a (N,) target would silently train on an (N, N) matrix).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..ops.linalg import Linear
+from ..ops.loss import CrossEntropy, Softplus
+from ..random import generator
+from ..tensor import Tensor, where
+from ._erf import GELU
+
+__all__ = [
+    "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "gelu", "leaky_relu",
+    "linear", "log_softmax", "mse_loss", "nll_loss", "one_hot", "relu", "sigmoid", "softmax",
+    "tanh",
+]
+
+_REDUCTIONS = ("none", "mean", "sum")
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """input @ weightᵀ + bias, fused into one op.
+
+    Args:
+        input: shape (..., in_features).
+        weight: shape (out_features, in_features), as in PyTorch.
+        bias: shape (out_features,), or None.
+
+    Returns:
+        Shape (..., out_features).
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> from tinygrad_np import nn
+        >>> nn.functional.linear(tnp.ones(1, 2), tnp.ones(3, 2), tnp.zeros(3))
+        tensor([[2., 2., 2.]])
+    """
+    return Linear.apply(input, weight) if bias is None else Linear.apply(input, weight, bias)
+
+
+# ---- activations -----------------------------------------------------------------------------
+
+
+def relu(input: Tensor) -> Tensor:  # noqa: A002
+    """max(x, 0) elementwise."""
+    return input.relu()
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    """x where x > 0, else negative_slope * x.
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> from tinygrad_np import nn
+        >>> nn.functional.leaky_relu(tnp.tensor([-2.0, 3.0]), 0.5)
+        tensor([-1.,  3.])
+    """
+    return where(input.data > 0, input, input * negative_slope)
+
+
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """1 / (1 + e^-x) elementwise, without overflow."""
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    """tanh(x) elementwise."""
+    return input.tanh()
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+    """Gaussian error linear unit: x Φ(x), Φ the standard normal CDF.
+
+    Args:
+        input: any shape.
+        approximate: 'none' for the exact form (computed with erf), or 'tanh' for
+            0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> from tinygrad_np import nn
+        >>> nn.functional.gelu(tnp.tensor([0.0, 1.0])).tolist()
+        [0.0, 0.8413447141647339]
+    """
+    if approximate == "none":
+        return GELU.apply(input)
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * _SQRT_2_OVER_PI
+        return input * 0.5 * (inner.tanh() + 1)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+    """exp(x) / Σ exp(x) along dim, max-shifted so it never overflows."""
+    return input.softmax(dim)
+
+
+def log_softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+    """x - logsumexp(x) along dim, stable for logits of any size."""
+    return input.log_softmax(dim)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) (inverted
+    dropout: the expectation is unchanged), drawing the mask from the shared generator.
+
+    Args:
+        input: a floating point tensor.
+        p: the probability of zeroing, in [0, 1]; p = 1 gives zeros.
+        training: when False (evaluation), input is returned unchanged.
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> from tinygrad_np import nn
+        >>> x = tnp.ones(4)
+        >>> nn.functional.dropout(x, 0.5, training=False) is x
+        True
+        >>> sorted(set(nn.functional.dropout(x, 0.5).tolist()) - {0.0})
+        [2.0]
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"dropout: input must be floating point, got {input.dtype}")
+    if not training or p == 0.0:
+        return input
+    dtype = input.dtype if input.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    if p == 1.0:
+        return input * np.zeros(input.shape, dtype=input.dtype)
+    keep = generator().random(input.shape, dtype=dtype.type) >= dtype.type(p)
+    scale = np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
+    return input * (keep.astype(input.dtype) * scale)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Integer labels of any shape -> int64 one-hot of shape (*tensor.shape, num_classes)
+    (num_classes = -1: one more than the largest label).
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> from tinygrad_np import nn
+        >>> nn.functional.one_hot(tnp.tensor([0, 2]), 3)
+        tensor([[1, 0, 0],
+                [0, 0, 1]])
+    """
+    labels = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: labels must be integers, got dtype {labels.dtype}")
+    if num_classes == -1:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    bad = labels[(labels < 0) | (labels >= num_classes)]
+    if bad.size:
+        raise ValueError(f"one_hot: label(s) {np.unique(bad)[:5].tolist()} out of range for "
+                         f"num_classes={num_classes}")
+    out = (labels[..., None] == np.arange(num_classes)).astype(np.int64)
+    return Tensor(out)
+
+
+# ---- losses ----------------------------------------------------------------------------------
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
+                  ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy between logits and class labels or class probabilities, computed from
+    a stable log-softmax (finite for logits of any size).
+
+    With integer labels the loss and its gradient (softmax - target distribution) are one
+    fused op; probability targets are differentiable too. Unlike PyTorch, a target of the
+    wrong shape is an error, never broadcast.
+
+    Args:
+        input: logits of shape (N, C), (C,) or (N, C, d1, ...); classes along dim 1 (0 for
+            1-D input).
+        target: integer class labels of shape (N,) (() for 1-D input, (N, d1, ...)), or
+            float class probabilities of input's shape.
+        weight: optional (C,) weight per class (a constant: it gets no gradient).
+        ignore_index: label whose rows add nothing and are not counted (labels only).
+        reduction: 'mean' (over non-ignored rows; weighted by their class weights when a
+            weight is given), 'sum' or 'none'.
+        label_smoothing: ε in [0, 1]: the target becomes (1 - ε) target + ε / C.
+
+    Returns:
+        A scalar tensor, or the per-row losses for reduction='none'.
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> from tinygrad_np import nn
+        >>> logits = tnp.tensor([[0.0, 0.0], [10000.0, -10000.0]], requires_grad=True)
+        >>> loss = nn.functional.cross_entropy(logits, tnp.tensor([1, 0]))
+        >>> round(loss.item(), 4)
+        0.3466
+        >>> loss.backward(); logits.grad
+        tensor([[ 0.25, -0.25],
+                [ 0.  ,  0.  ]])
+    """
+    op = "cross_entropy"
+    _check_input(input, op)
+    _check_reduction(reduction, op)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    dim = _class_dim(input)
+    w = _class_weight(weight, input, op)
+    target = _as_tensor(target)
+    if target.dtype.kind == "f":
+        if target.shape != input.shape:
+            raise ValueError(
+                f"{op}: a floating point target holds class probabilities and must have the "
+                f"input's shape {input.shape}, got {target.shape}; class labels must be "
+                f"integers of shape {_label_shape(input)}"
+            )
+        n_classes = input.shape[dim]
+        if label_smoothing:
+            target = target * (1 - label_smoothing) + label_smoothing / n_classes
+        if w is not None:
+            target = target * _along_dim(w, dim, input.ndim)
+        loss = -(input.log_softmax(dim) * target).sum(dim)
+        return _reduce(loss, reduction)
+    labels = _labels(input, target, ignore_index, op)
+    return CrossEntropy.apply(input, labels=labels, weight=w, ignore_index=ignore_index,
+                              label_smoothing=float(label_smoothing), reduction=reduction,
+                              dim=dim)
+
+
+def nll_loss(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
+             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood: -input[i, target[i]] (times the class weight), from
+    log-probabilities such as log_softmax's output.
+
+    Args:
+        input: log-probabilities of shape (N, C), (C,) or (N, C, d1, ...).
+        target: integer class labels of shape (N,) (() for 1-D input, (N, d1, ...)).
+        weight: optional (C,) weight per class.
+        ignore_index: label whose rows add nothing and are not counted.
+        reduction: 'mean' (divided by the summed weights of the non-ignored rows), 'sum'
+            or 'none'.
+
+    Returns:
+        A scalar tensor, or the per-row losses for reduction='none'.
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> from tinygrad_np import nn
+        >>> log_p = tnp.tensor([[-1.0, -2.0], [-3.0, -4.0]])
+        >>> nn.functional.nll_loss(log_p, tnp.tensor([1, 0]))
+        tensor(2.5)
+    """
+    op = "nll_loss"
+    _check_input(input, op)
+    _check_reduction(reduction, op)
+    target = _as_tensor(target)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{op}: target must hold integer class labels of shape "
+                        f"{_label_shape(input)}, got {target.dtype} of shape {target.shape}; "
+                        "for class probabilities use cross_entropy")
+    dim = _class_dim(input)
+    labels = _labels(input, target, ignore_index, op)
+    w = _class_weight(weight, input, op)
+    valid = labels != ignore_index
+    safe = np.where(valid, labels, 0)
+    w_row = np.where(valid, 1 if w is None else w[safe], 0).astype(input.dtype)
+    # a constant one-hot mask weighted per row picks -input[i, target[i]]
+    classes = _along_dim(np.arange(input.shape[dim]), dim, input.ndim)
+    pick = (np.expand_dims(safe, dim) == classes) * np.expand_dims(w_row, dim)
+    loss = -(input * pick.astype(input.dtype)).sum(dim)
+    if reduction == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as PyTorch
+            return loss.sum() / w_row.sum()
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean squared error (input - target)², reduced.
+
+    Unlike PyTorch, input and target must have the same shape: mse_loss of a (N, 1)
+    prediction and a (N,) target raises ValueError instead of broadcasting to (N, N).
+
+    Args:
+        input: predictions, any shape.
+        target: the same shape as input (a Tensor, array or number list).
+        reduction: 'mean', 'sum' or 'none'.
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> from tinygrad_np import nn
+        >>> nn.functional.mse_loss(tnp.tensor([1.0, 2.0]), tnp.tensor([1.0, 4.0]))
+        tensor(2.)
+        >>> nn.functional.mse_loss(tnp.zeros(3, 1), tnp.zeros(3))
+        Traceback (most recent call last):
+        ValueError: mse_loss: input shape (3, 1) and target shape (3,) differ; ...
+    """
+    op = "mse_loss"
+    _check_input(input, op)
+    _check_reduction(reduction, op)
+    target = _same_shape_target(input, target, op)
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any,  # noqa: A002
+                                     weight: Any = None, reduction: str = "mean",
+                                     pos_weight: Any = None) -> Tensor:
+    """Binary cross-entropy of sigmoid(input) against target, computed from the logits as
+    (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x), which never overflows (without
+    pos_weight: max(x, 0) - x t + log(1 + e^-|x|)).
+
+    Args:
+        input: logits, any shape.
+        target: probabilities in [0, 1] of input's shape (differentiable too).
+        weight: optional weight broadcast against the per-element losses.
+        reduction: 'mean', 'sum' or 'none'.
+        pos_weight: optional weight of the positive term, broadcast along the last dim
+            (one per class).
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> from tinygrad_np import nn
+        >>> x = tnp.tensor([0.0, 1e4, -1e4])
+        >>> nn.functional.binary_cross_entropy_with_logits(x, tnp.tensor([1.0, 1.0, 0.0]),
+        ...                                                reduction="none")
+        tensor([0.6931472, 0.       , 0.       ])
+    """
+    op = "binary_cross_entropy_with_logits"
+    _check_input(input, op)
+    _check_reduction(reduction, op)
+    if isinstance(weight, str):  # PyTorch's order: (input, target, weight, ..., reduction)
+        raise TypeError(f"{op}: weight is the third argument, got {weight!r}; pass reduction "
+                        "by keyword: reduction='sum'")
+    target = _same_shape_target(input, target, op)
+    softplus_neg = Softplus.apply(-input)  # log(1 + e^-x) = -log sigmoid(x)
+    if pos_weight is not None:
+        pw = _as_tensor(pos_weight)
+        softplus_neg = softplus_neg * ((pw - 1) * target + 1)
+    loss = (1 - target) * input + softplus_neg
+    if weight is not None:
+        loss = loss * _as_tensor(weight)
+    return _reduce(loss, reduction)
+
+
+# ---- shared checks ---------------------------------------------------------------------------
+
+
+def _as_tensor(value: Any) -> Tensor:
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def _check_input(input: Tensor, op: str) -> None:  # noqa: A002
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be floating point, got {input.dtype}")
+
+
+def _check_reduction(reduction: str, op: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def _class_dim(input: Tensor) -> int:  # noqa: A002
+    if input.ndim == 0:
+        raise ValueError("a classification loss needs input of shape (C,), (N, C) or "
+                         "(N, C, d1, ...), got a 0-d tensor")
+    return 0 if input.ndim == 1 else 1
+
+
+def _label_shape(input: Tensor) -> tuple[int, ...]:  # noqa: A002
+    return () if input.ndim == 1 else input.shape[:1] + input.shape[2:]
+
+
+def _along_dim(v: np.ndarray, dim: int, ndim: int) -> np.ndarray:
+    shape = [1] * ndim
+    shape[dim] = -1
+    return v.reshape(shape)
+
+
+def _labels(input: Tensor, target: Tensor, ignore_index: int, op: str) -> np.ndarray:  # noqa: A002
+    """The labels as an ndarray, checked for dtype, shape and range."""
+    expected = _label_shape(input)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{op}: class labels must be integers, got {target.dtype}")
+    if target.shape != expected:
+        raise ValueError(f"{op}: input of shape {input.shape} needs class labels of shape "
+                         f"{expected}, got target of shape {target.shape}")
+    labels = target.data
+    n_classes = input.shape[_class_dim(input)]
+    if labels.size == 0 or (labels.min() >= 0 and labels.max() < n_classes):
+        return labels
+    bad = labels[(labels != ignore_index) & ((labels < 0) | (labels >= n_classes))]
+    if bad.size:
+        raise IndexError(f"{op}: target label(s) {np.unique(bad)[:5].tolist()} out of range "
+                         f"for {n_classes} classes (input shape {input.shape}; valid labels "
+                         f"are 0..{n_classes - 1} or ignore_index={ignore_index})")
+    return labels
+
+
+def _class_weight(weight: Any, input: Tensor, op: str) -> np.ndarray | None:  # noqa: A002
+    if weight is None:
+        return None
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    n_classes = input.shape[_class_dim(input)]
+    if w.shape != (n_classes,):
+        raise ValueError(f"{op}: weight must have shape ({n_classes},), one per class of "
+                         f"input {input.shape}, got {w.shape}")
+    return w.astype(input.dtype)
+
+
+def _same_shape_target(input: Tensor, target: Any, op: str) -> Tensor:  # noqa: A002
+    target = _as_tensor(target)
+    if target.shape != input.shape:
+        raise ValueError(
+            f"{op}: input shape {input.shape} and target shape {target.shape} differ; losses "
+            "do not broadcast (a (N, 1) prediction against a (N,) target would compare every "
+            "pair). Reshape one of them, e.g. input.squeeze(1) or target.reshape(input.shape)"
+        )
+    return target
