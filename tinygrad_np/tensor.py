@@ -59,8 +59,9 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
         arr = np.asarray(data)
         if arr.dtype == np.float64:
             arr = arr.astype(np.float32)
-        elif arr.dtype.kind == "O":
-            raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
+        elif arr.dtype.kind in "OUSV":
+            raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data "
+                            f"(dtype {arr.dtype}); tensors hold numbers")
     if dtype is not None:
         arr = arr.astype(dtype, copy=False)
     return arr
