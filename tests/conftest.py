@@ -3,10 +3,14 @@ chosen by $HYPOTHESIS_PROFILE, else "ci" when $CI is "true", else "dev"; shown i
 
 from __future__ import annotations
 
+from hypothesis import settings
+
 from tinygrad_np import testing
 
 PROFILE = testing.load_profile()
 
 
 def pytest_report_header(config) -> str:
-    return f"hypothesis profile: {PROFILE} ({testing.HYPOTHESIS_PROFILES.get(PROFILE, {})})"
+    current = settings()
+    return (f"hypothesis profile: {PROFILE} (max_examples={current.max_examples}, "
+            f"derandomize={current.derandomize}, deadline={current.deadline})")

@@ -344,7 +344,7 @@ HYPOTHESIS_PROFILES: dict[str, dict[str, Any]] = {
     "dev": dict(_COMMON, max_examples=8),
     # every CI run draws the same examples (derandomize), so a red run is reproducible and
     # the time taken is stable; thorough and dev keep exploring new examples
-    "ci": dict(_COMMON, max_examples=30, derandomize=True, print_blob=True),
+    "ci": dict(_COMMON, max_examples=50, derandomize=True, print_blob=True),
     # before a release or after touching the engine
     "thorough": dict(_COMMON, max_examples=400),
 }
