@@ -228,8 +228,9 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
             target = target * _along_dim(w, dim, input.ndim)
         loss = -(input.log_softmax(dim) * target).sum(dim)
         return _reduce(loss, reduction)
-    labels = _labels(input, target, ignore_index, op)
-    return CrossEntropy.apply(input, labels=labels, weight=w, ignore_index=ignore_index,
+    labels, in_range = _labels(input, target, ignore_index, op)
+    return CrossEntropy.apply(input, labels=labels, in_range=in_range, weight=w,
+                              ignore_index=ignore_index,
                               label_smoothing=float(label_smoothing), reduction=reduction,
                               dim=dim)
 
@@ -266,7 +267,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
                         f"{_label_shape(input)}, got {target.dtype} of shape {target.shape}; "
                         "for class probabilities use cross_entropy")
     dim = _class_dim(input)
-    labels = _labels(input, target, ignore_index, op)
+    labels, _ = _labels(input, target, ignore_index, op)
     w = _class_weight(weight, input, op)
     valid = labels != ignore_index
     safe = np.where(valid, labels, 0)
@@ -391,8 +392,10 @@ def _along_dim(v: np.ndarray, dim: int, ndim: int) -> np.ndarray:
     return v.reshape(shape)
 
 
-def _labels(input: Tensor, target: Tensor, ignore_index: int, op: str) -> np.ndarray:  # noqa: A002
-    """The labels as an ndarray, checked for dtype, shape and range."""
+def _labels(input: Tensor, target: Tensor, ignore_index: int,  # noqa: A002
+            op: str) -> tuple[np.ndarray, bool]:
+    """The labels as an ndarray, checked for dtype, shape and range, and whether all of
+    them are class indices (True), or some may be ignore_index outside 0..C-1 (False)."""
     expected = _label_shape(input)
     if target.dtype.kind not in "iu":
         raise TypeError(f"{op}: class labels must be integers, got {target.dtype}")
@@ -402,13 +405,13 @@ def _labels(input: Tensor, target: Tensor, ignore_index: int, op: str) -> np.nda
     labels = target.data
     n_classes = input.shape[_class_dim(input)]
     if labels.size == 0 or (labels.min() >= 0 and labels.max() < n_classes):
-        return labels
+        return labels, True
     bad = labels[(labels != ignore_index) & ((labels < 0) | (labels >= n_classes))]
     if bad.size:
         raise IndexError(f"{op}: target label(s) {np.unique(bad)[:5].tolist()} out of range "
                          f"for {n_classes} classes (input shape {input.shape}; valid labels "
                          f"are 0..{n_classes - 1} or ignore_index={ignore_index})")
-    return labels
+    return labels, False
 
 
 def _class_weight(weight: Any, input: Tensor, op: str) -> np.ndarray | None:  # noqa: A002

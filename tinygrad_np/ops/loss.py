@@ -24,43 +24,47 @@ class CrossEntropy(Function):
     Σ_i v_i w_{t_i} (the count of non-ignored rows without weights), as PyTorch does.
 
     Options: labels (an int ndarray of a's shape without `dim`, already range-checked),
+    in_range (True when every label is a class index, none an out-of-range ignore_index),
     weight (a (C,) ndarray of a's dtype, or None), ignore_index, label_smoothing,
     reduction, dim. Internally rows are a 2-D (rows, classes) view of `a`.
     """
 
     @staticmethod
-    def forward(ctx, a, labels=None, weight=None, ignore_index=-100, label_smoothing=0.0,
-                reduction="mean", dim=1):
+    def forward(ctx, a, labels=None, in_range=False, weight=None, ignore_index=-100,
+                label_smoothing=0.0, reduction="mean", dim=1):
         z, t = _rows(a, dim), labels.reshape(-1)
         n_rows, n_classes = z.shape
         eps = label_smoothing
         shifted = z - z.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        sum_exp = exp.sum(axis=1, keepdims=True)
+        probs = np.exp(shifted)
+        sum_exp = probs.sum(axis=1, keepdims=True)
         lse = np.log(sum_exp)[:, 0]
-        valid = t != ignore_index
-        all_valid = bool(valid.all())
-        safe = t if all_valid else np.where(valid, t, 0)
+        probs /= sum_exp  # softmax, saved for backward
+        # a row can be ignored only if ignore_index is a class index or some label is not
+        # one (in_range: the caller checked all labels are in 0..C-1); else no mask is needed
+        maybe_ignored = 0 <= ignore_index < n_classes or not in_range
+        valid = t != ignore_index if maybe_ignored else None
+        safe = t if valid is None else np.where(valid, t, 0)
         rows = np.arange(n_rows)
         nll = lse - shifted[rows, safe]  # -log p at the label
-        if weight is None:
-            w_row = valid.astype(a.dtype)
+        if weight is None and valid is None:
+            w_row = None  # every row has weight 1
+            loss = nll if not eps else nll * (1 - eps)
         else:
-            w_row = np.where(valid, weight[safe], 0).astype(a.dtype)
-        loss = nll if not eps and weight is None else nll * ((1 - eps) * w_row)
+            w = np.ones(n_classes, a.dtype) if weight is None else weight
+            w_row = w[safe] if valid is None else np.where(valid, w[safe], 0).astype(a.dtype)
+            loss = nll * ((1 - eps) * w_row)
         if eps:
             w = np.ones(n_classes, a.dtype) if weight is None else weight
             smooth = w.sum() * lse - shifted @ w  # Σ_c w_c (-log p_c)
             loss = loss + (eps / n_classes) * smooth
-        if not all_valid:
+        if valid is not None:
             loss = np.where(valid, loss, 0).astype(a.dtype, copy=False)
         scale = 1.0
-        if reduction == "mean" and weight is None and all_valid:
-            scale = 1.0 / n_rows
-        elif reduction == "mean":
-            total_weight = w_row.sum(dtype=np.float64)
+        if reduction == "mean":
+            total_weight = n_rows if w_row is None else w_row.sum(dtype=np.float64)
             scale = 1.0 / total_weight if total_weight else np.nan  # all ignored: nan, as PyTorch
-        ctx.probs, ctx.shape, ctx.rows, ctx.safe = exp / sum_exp, a.shape, rows, safe
+        ctx.probs, ctx.shape, ctx.rows, ctx.safe = probs, a.shape, rows, safe
         ctx.w_row, ctx.valid, ctx.weight, ctx.eps = w_row, valid, weight, eps
         ctx.reduction, ctx.dim, ctx.scale = reduction, dim, scale
         if reduction == "none":
@@ -72,29 +76,36 @@ class CrossEntropy(Function):
     def backward(ctx, grad):
         probs, eps, dim = ctx.probs, ctx.eps, ctx.dim
         n_classes, dtype = probs.shape[1], probs.dtype
-        on_target = (1 - eps) * ctx.w_row  # q at the label
-        row_total = on_target  # r_i = Σ_c q_ic
+        # q at the label, and r_i = Σ_c q_ic (1 for every row without weights or ignores)
+        on_target = (1 - eps) if ctx.w_row is None else (1 - eps) * ctx.w_row
+        row_total = on_target
+        smooth = None
         if eps:
             w = np.ones(n_classes, dtype) if ctx.weight is None else ctx.weight
-            smooth = np.outer(ctx.valid * dtype.type(eps / n_classes), w).astype(dtype)
+            valid = 1 if ctx.valid is None else ctx.valid
+            smooth = np.outer(np.broadcast_to(valid * dtype.type(eps / n_classes),
+                                              probs.shape[:1]), w).astype(dtype)
             row_total = row_total + smooth.sum(axis=1)
         if not is_grad_enabled():  # no graph wanted: use the saved softmax, in NumPy
-            d = probs * row_total[:, None]
-            d[ctx.rows, ctx.safe] -= on_target
-            if eps:
-                d -= smooth
             if ctx.reduction == "none":
-                d *= grad.data.reshape(-1, 1)
+                g = grad.data.reshape(-1).astype(dtype, copy=False)  # one scale per row
             else:
-                d *= grad.data * dtype.type(ctx.scale)
+                g = dtype.type(grad.data * ctx.scale)
+            # d = g (r p - q): the softmax scaled once, then the label entries taken off
+            coef = g * row_total
+            d = probs * (coef[:, None] if np.ndim(coef) else coef)
+            d[ctx.rows, ctx.safe] -= g * on_target
+            if smooth is not None:
+                d -= (g[:, None] if np.ndim(g) else g) * smooth
             return _unrows(d, ctx.shape, dim)
         (a,) = ctx.inputs  # create_graph: softmax again from the input, differentiably
         q = np.zeros(probs.shape, dtype)
         q[ctx.rows, ctx.safe] = on_target
-        if eps:
+        if smooth is not None:
             q += smooth
         keep = a.shape[:dim] + (1,) + a.shape[dim + 1 :]
-        step = a.softmax(dim) * row_total.reshape(keep) - _unrows(q, a.shape, dim)
+        r = row_total if np.isscalar(row_total) else row_total.reshape(keep)
+        step = a.softmax(dim) * r - _unrows(q, a.shape, dim)
         if ctx.reduction == "none":
             return step * grad.reshape(keep)
         return step * (grad * dtype.type(ctx.scale))
