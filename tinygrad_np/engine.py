@@ -71,14 +71,9 @@ def _owned_array(g: Tensor) -> np.ndarray | None:
     only other one to its array. A gradient also queued for another input, or one that is
     a view or read-only, must be copied instead.
     """
-    a = g.data
-    if (
-        sys.getrefcount(g) <= 4
-        and sys.getrefcount(a) <= 3
-        and a.flags.owndata
-        and a.flags.writeable
-        and a.flags.c_contiguous
-    ):
+    a = g._data
+    if sys.getrefcount(g) <= 4 and sys.getrefcount(a) <= 3 and a.base is None and \
+            a.flags.writeable:
         return a
     return None
 
@@ -91,12 +86,12 @@ def _accumulate_into_leaf(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
         return
     if old is None:
         owned = _owned_array(g)
-        data = owned if owned is not None else g.data.copy()
+        data = owned if owned is not None else g._data.copy()
         leaf._grad = _tensor_type()._make(data, False, None)
-    elif old.requires_grad or not old.data.flags.writeable:
+    elif old._requires_grad or not old._data.flags.writeable:
         leaf._grad = old.detach() + g
     else:
-        np.add(old.data, g.data, out=old.data)
+        np.add(old._data, g._data, out=old._data)
         old._vc[0] += 1
 
 

@@ -63,14 +63,15 @@ class CrossEntropy(Function):
         scale = 1.0
         if reduction == "mean":
             total_weight = n_rows if w_row is None else w_row.sum(dtype=np.float64)
-            scale = 1.0 / total_weight if total_weight else np.nan  # all ignored: nan, as PyTorch
+            # a Python float, so the float32 loss stays float32; all ignored: nan, as PyTorch
+            scale = float(1.0 / total_weight) if total_weight else float("nan")
         ctx.probs, ctx.shape, ctx.rows, ctx.safe = probs, a.shape, rows, safe
         ctx.w_row, ctx.valid, ctx.weight, ctx.eps = w_row, valid, weight, eps
         ctx.reduction, ctx.dim, ctx.scale = reduction, dim, scale
         if reduction == "none":
             return loss.reshape(labels.shape)
         total = loss.sum()
-        return total if reduction == "sum" else (total * scale).astype(a.dtype)
+        return total if reduction == "sum" else total * scale  # a Python float keeps dtype
 
     @staticmethod
     def backward(ctx, grad):
@@ -90,7 +91,7 @@ class CrossEntropy(Function):
             if ctx.reduction == "none":
                 g = grad.data.reshape(-1).astype(dtype, copy=False)  # one scale per row
             else:
-                g = dtype.type(grad.data * ctx.scale)
+                g = float(grad.data) * ctx.scale  # a Python float: d stays in probs' dtype
             # d = g (r p - q): the softmax scaled once, then the label entries taken off
             coef = g * row_total
             d = probs * (coef[:, None] if np.ndim(coef) else coef)
