@@ -50,13 +50,13 @@ def test_domains_by_attribute_and_item():
 @given(a=testing.arrays(testing.shapes(min_dims=1), "grid", unique=True))
 def test_unique_grid_values_never_tie(a):
     values = np.sort(a.ravel())
-    assert (np.diff(values) >= 0.125).all()
+    assert (np.diff(values) >= 0.0625).all()
 
 
 @given(x=testing.arrays(testing.shapes(), "grid"), y=testing.arrays(testing.shapes(),
                                                                     "grid_shifted"))
 def test_grid_and_shifted_grid_stay_apart(x, y):
-    assert (np.abs(x.reshape(-1, 1) - y.reshape(1, -1)) >= 0.0625).all()
+    assert (np.abs(x.reshape(-1, 1) - y.reshape(1, -1)) >= 0.03125).all()
 
 
 @given(a=testing.arrays((2, 3), domain=Domain("custom", -0.5, 0.5, min_abs=0.25),

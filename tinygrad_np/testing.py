@@ -157,10 +157,11 @@ domains = _Domains(
     Domain("far_from_zero", -3.0, 3.0, min_abs=0.5),
     # probabilities and other values strictly inside (0, 1)
     Domain("unit_interval", 0.05, 0.95),
-    # values on multiples of 1/8: with unique=True no two tie (max, argmax, sort)
-    Domain("grid", -3.0, 3.0, step=0.125),
-    # the grid shifted by 1/16: never within 1/16 of a value of `grid` (maximum, clamp)
-    Domain("grid_shifted", -3.0, 3.0, step=0.125, offset=0.0625),
+    # multiples of 1/16 (97 values, enough for unique arrays of the default shapes): with
+    # unique=True no two tie (max, argmax, sort)
+    Domain("grid", -3.0, 3.0, step=0.0625),
+    # the grid shifted by 1/32: never within 1/32 of a value of `grid` (maximum, clamp)
+    Domain("grid_shifted", -3.0, 3.0, step=0.0625, offset=0.03125),
 )
 
 

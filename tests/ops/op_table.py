@@ -16,9 +16,9 @@ from tinygrad_np.ops.linalg import Linear
 from tinygrad_np.testing import Domain, shapes
 
 # bounds for clamp with tensor bounds: low <= 0 < high, both on the grid, the input on the
-# shifted grid, so no input is ever within 1/16 of a bound
-GRID_LOW = Domain("grid_low", -3.0, 0.0, step=0.125)
-GRID_HIGH = Domain("grid_high", 0.125, 3.0, step=0.125)
+# shifted grid, so no input is ever within 1/32 of a bound
+GRID_LOW = Domain("grid_low", -3.0, 0.0, step=0.0625)
+GRID_HIGH = Domain("grid_high", 0.0625, 3.0, step=0.0625)
 
 # float32 through a cast: rounding makes a 1e-6 central difference meaningless
 CAST_GRADCHECK = dict(eps=1e-2, atol=1e-4)
