@@ -749,7 +749,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTo
         raise TypeError(f"where: condition must be boolean, got {cond.dtype}")
     like = input if isinstance(input, Tensor) else other
     if not isinstance(like, Tensor):
-        like = Tensor(np.result_type(input, other).type(0))
+        like = Tensor(input)  # Python numbers: float32 (or int64), as Tensor() makes them
     a, b = like._operand(input), like._operand(other)
     return Where.apply(a, b, cond=cond)
 

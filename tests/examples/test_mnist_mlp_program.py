@@ -7,12 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import mnist_experiments  # examples/ is put on sys.path by this folder's conftest.py
-import mnist_mlp
 import numpy as np
 import pytest
 
-EXAMPLES = Path(mnist_mlp.__file__).resolve().parent
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+sys.path.insert(0, str(EXAMPLES))  # the example programs import as modules
+
+import mnist_experiments  # noqa: E402  (isort: skip)
+import mnist_mlp  # noqa: E402  (isort: skip)
 
 
 def run_program(*argv: str, script: str = "mnist_mlp.py") -> subprocess.CompletedProcess:
