@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -77,10 +78,12 @@ def sum_to(a: np.ndarray, target: tuple[int, ...]) -> np.ndarray:
 def reshape_shape(shape: tuple[int, ...], size: int, new: Sequence[int], op: str) -> tuple:
     """Resolve a single -1 in `new` and check that the element count is kept."""
     new = tuple(int(n) for n in new)
+    if min(new, default=0) >= 0 and math.prod(new) == size:  # the common case: no -1
+        return new
     unknown = [i for i, n in enumerate(new) if n == -1]
     if len(unknown) > 1 or any(n < -1 for n in new):
         raise ValueError(f"{op}: invalid shape {new} (at most one -1, no other negative sizes)")
-    known = int(np.prod([n for n in new if n != -1], dtype=np.int64))
+    known = math.prod(n for n in new if n != -1)
     if unknown:
         if known == 0 or size % known:
             raise ValueError(f"{op}: cannot reshape a tensor of shape {shape} ({size} elements) "

@@ -116,54 +116,57 @@ def run_backward(
     for r, g in zip(roots, root_grads):
         grads[id(r)] = grads[id(r)] + g if id(r) in grads else g
     ready = [r for r in dict.fromkeys(roots) if counts[id(r)] == 0]
+    accumulate = wanted is None
+    anomaly = _mode.anomaly  # read once: the checks below run for every edge
+    make = tensor_type._make
     saved_mode = _mode.grad_enabled
     _mode.grad_enabled = create_graph
     try:
         while ready:
             t = ready.pop()
             g = grads.pop(id(t), None)
-            if wanted is not None and id(t) in wanted:
+            if not accumulate and id(t) in wanted:
                 captured[wanted[id(t)]] = g
             ctx = t._ctx
             if ctx is None:  # a leaf
-                if g is not None and wanted is None:
+                if g is not None and accumulate:
                     _accumulate_into_leaf(t, g, create_graph)
                 continue
-            if t._retains_grad and g is not None and wanted is None:
+            if t._retains_grad and g is not None and accumulate:
                 t._grad = g if t._grad is None else t._grad + g
             inputs_of_t = ctx._inputs
-            in_grads = None
-            if g is not None:
+            if g is None:  # nothing reached this node; its inputs still wait for it
+                in_grads = (None,) * len(inputs_of_t)
+            else:
                 ctx.output = t
-                in_grads = _backward_in_anomaly_mode(ctx, g) if _mode.anomaly else ctx.backward(
-                    ctx, g)
+                in_grads = _backward_in_anomaly_mode(ctx, g) if anomaly else ctx.backward(ctx, g)
                 ctx.output = None
-                if not isinstance(in_grads, tuple):
+                if type(in_grads) is not tuple:
                     in_grads = (in_grads,)
                 if len(in_grads) != len(inputs_of_t):
                     raise RuntimeError(
                         f"{type(ctx).__name__} backward returned {len(in_grads)} gradient(s) "
                         f"for {len(inputs_of_t)} input(s)"
                     )
-            for i, inp in enumerate(inputs_of_t):
+            for i, (inp, ig) in enumerate(zip(inputs_of_t, in_grads)):
                 if not inp._requires_grad:
                     continue
                 key = id(inp)
-                ig = in_grads[i] if in_grads is not None else None
                 if ig is not None:
-                    if type(ig) is tensor_type:
-                        if ig._data.shape != inp._data.shape or ig._data.dtype != inp.dtype:
-                            ig = _fit_gradient(type(ctx).__name__, i, ig, inp, tensor_type)
-                    elif type(ig) is np.ndarray and ig.shape == inp.shape and ig.dtype == inp.dtype:
-                        ig = tensor_type._make(ig, False, None)  # a fast path's plain array
-                    else:
+                    data = inp._data
+                    if type(ig) is np.ndarray and ig.shape == data.shape and \
+                            ig.dtype == data.dtype:
+                        ig = make(ig, False, None)  # a fast path's plain array
+                    elif type(ig) is not tensor_type or ig._data.shape != data.shape or \
+                            ig._data.dtype != data.dtype:
                         ig = _fit_gradient(type(ctx).__name__, i, ig, inp, tensor_type)
-                    if _mode.anomaly:
+                    if anomaly:
                         _check_finite_gradient(ctx, i, ig)
                     prev = grads.get(key)
                     grads[key] = ig if prev is None else prev + ig
-                counts[key] -= 1
-                if counts[key] == 0:
+                remaining = counts[key] - 1
+                counts[key] = remaining
+                if remaining == 0:
                     ready.append(inp)
             if not retain_graph:
                 ctx._release()
@@ -218,7 +221,7 @@ def _root_gradients(op: str, outputs: Sequence[Tensor], grad_outputs) -> list[Te
                     "a single-element output. Reduce it first (loss.sum(), loss.mean()) or "
                     "pass gradient= with the output's shape."
                 )
-            g = _tensor_type()._make(np.ones_like(out.data), False, None)
+            g = _tensor_type()._make(np.ones(out.shape, out.dtype), False, None)
         else:
             if not isinstance(g, _tensor_type()):
                 g = _tensor_type()._make(np.asarray(g, dtype=out.data.dtype), False, None)
