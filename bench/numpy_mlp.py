@@ -24,6 +24,7 @@ class NumpyMLP:
         if optimizer == "adam":
             self.m = [np.zeros_like(p) for p in self.params]
             self.v = [np.zeros_like(p) for p in self.params]
+            self.scratch = [np.empty_like(p) for p in self.params]
         self.buf = [None] * len(self.params)
 
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -80,22 +81,24 @@ class NumpyMLP:
                 g *= self.lr
                 p -= g
             return
-        # Adam, as torch.optim.Adam: step = lr / (1 - b1^t), denom = sqrt(v / (1 - b2^t)) + eps
+        # Adam, as torch.optim.Adam: step = lr / (1 - b1^t), denom = sqrt(v) / sqrt(1 - b2^t)
+        # + eps; every intermediate goes into a preallocated scratch array
         step = self.lr / (1 - self.b1**self.t)
         root_c2 = (1 - self.b2**self.t) ** 0.5
-        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+        for p, g, m, v, tmp in zip(self.params, grads, self.m, self.v, self.scratch):
             m *= self.b1
-            m += (1 - self.b1) * g
+            np.multiply(g, 1 - self.b1, out=tmp)
+            m += tmp
             v *= self.b2
             g *= g
             g *= 1 - self.b2
             v += g
-            denom = np.sqrt(v)
-            denom /= root_c2
-            denom += self.eps
-            np.divide(m, denom, out=denom)
-            denom *= step
-            p -= denom
+            np.sqrt(v, out=tmp)
+            tmp /= root_c2
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= step
+            p -= tmp
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)[0].argmax(axis=1)

@@ -255,6 +255,9 @@ class Tensor:
         weak scalars do), so float32 stays float32."""
         if isinstance(other, Tensor):
             return other
+        kind = type(other)
+        if (kind is float or kind is int) and self._data.dtype.kind in "fc":
+            return _constant(other, self._data.dtype)  # the common case, checked first
         if isinstance(other, (int, float, bool, np.generic)):
             if self._data.dtype.kind in "fc" and np.asarray(other).dtype.kind in "biuf":
                 dtype = self._data.dtype
