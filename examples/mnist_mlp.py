@@ -135,7 +135,8 @@ def progress(iterable, total: int, desc: str, enabled: bool):
     try:
         from tqdm import tqdm
 
-        return tqdm(iterable, total=total, desc=desc, leave=False, unit="batch")
+        # disable=None: no bar when stderr is not a terminal (logs stay readable)
+        return tqdm(iterable, total=total, desc=desc, leave=False, unit="batch", disable=None)
     except ImportError:
         return _plain_progress(iterable, total, desc)
 
