@@ -1,43 +1,12 @@
-"""Matrix products: the LINALG rows of the op table (1-D, 2-D and broadcasting batched
-operands from the gufunc signature, ndarray operands on either side, the fused Linear)."""
+"""Matrix products beyond the op table (whose LINALG rows, 1-D, 2-D and broadcasting
+batched operands, test_op_table.py runs): special shapes and their gradients."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import strategies as S
-from helpers import check_float32, check_forward, check_gradients
-from hypothesis import given
-from hypothesis import strategies as st
-from op_table import LINALG
 
 import tinygrad_np as tnp
-
-
-@pytest.mark.parametrize("op", LINALG, ids=str)
-@given(data=st.data())
-def test_forward_matches_numpy(op, data):
-    check_forward(op, *data.draw(S.cases(op)))
-
-
-@pytest.mark.parametrize("op", LINALG, ids=str)
-@given(data=st.data())
-def test_float32_stays_float32(op, data):
-    if not op.keeps_float32:
-        pytest.skip(f"{op} converts to another dtype")
-    check_float32(op, *data.draw(S.cases(op)))
-
-
-@pytest.mark.parametrize("op", LINALG, ids=str)
-@given(data=st.data())
-def test_first_order_gradients(op, data):
-    check_gradients(op, *data.draw(S.cases(op)), second_order=False)
-
-
-@pytest.mark.parametrize("op", LINALG, ids=str)
-@given(data=st.data())
-def test_second_order_gradients(op, data):
-    check_gradients(op, *data.draw(S.cases(op)), second_order=True)
 
 
 def test_vector_dot_vector_gives_0d_with_gradients():

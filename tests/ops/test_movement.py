@@ -1,44 +1,12 @@
-"""Movement ops: the MOVEMENT rows of the op table (reshape/view, flatten, squeeze, unsqueeze,
-transpose, permute, expand, T, mT, indexing with slices, ints, None, Ellipsis, integer
-arrays and boolean masks, cat, stack), then repeated indices and views."""
+"""Movement ops beyond the op table (whose MOVEMENT rows test_op_table.py runs): repeated
+indices accumulating in the gradient, and views."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import strategies as S
-from helpers import check_float32, check_forward, check_gradients
-from hypothesis import given
-from hypothesis import strategies as st
-from op_table import MOVEMENT
 
 import tinygrad_np as tnp
-
-
-@pytest.mark.parametrize("op", MOVEMENT, ids=str)
-@given(data=st.data())
-def test_forward_matches_numpy(op, data):
-    check_forward(op, *data.draw(S.cases(op)))
-
-
-@pytest.mark.parametrize("op", MOVEMENT, ids=str)
-@given(data=st.data())
-def test_float32_stays_float32(op, data):
-    if not op.keeps_float32:
-        pytest.skip(f"{op} converts to another dtype")
-    check_float32(op, *data.draw(S.cases(op)))
-
-
-@pytest.mark.parametrize("op", MOVEMENT, ids=str)
-@given(data=st.data())
-def test_first_order_gradients(op, data):
-    check_gradients(op, *data.draw(S.cases(op)), second_order=False)
-
-
-@pytest.mark.parametrize("op", MOVEMENT, ids=str)
-@given(data=st.data())
-def test_second_order_gradients(op, data):
-    check_gradients(op, *data.draw(S.cases(op)), second_order=True)
 
 
 def test_repeated_integer_indices_accumulate_in_the_gradient():
