@@ -506,3 +506,10 @@ def test_graph_report_shows_graph_kept_by_total_loss_pattern():
     assert tnp.graph_report(total).by_op["Mul"][0] == 5
     logged = sum((w * 2).sum().item() for _ in range(5))  # the fix: log numbers
     assert logged == 100.0
+
+
+def test_grad_with_the_same_input_twice_returns_its_gradient_twice():
+    a = tnp.ones(3, requires_grad=True)
+    ga, gb = tnp.grad((a * 2).sum(), [a, a])
+    np.testing.assert_array_equal(ga.numpy(), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(gb.numpy(), [2.0, 2.0, 2.0])

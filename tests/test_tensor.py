@@ -389,3 +389,61 @@ def test_python_conversions():
     assert f"{tnp.tensor(0.5):.2f}" == "0.50"
     assert [t.item() for t in tnp.tensor([1.0, 2.0])] == [1.0, 2.0]
     np.testing.assert_array_equal(np.asarray(tnp.ones(2)), [1.0, 1.0])
+
+
+# ---- construction from a tensor, constants, promotion (PyTorch's rules) -------------------
+
+
+def test_tensor_of_a_tensor_is_a_copy_so_changing_it_leaves_the_graph_right():
+    x = tnp.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    tnp.tensor(x).add_(10)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0, 6.0])
+
+
+def test_negative_zero_scalar_keeps_its_sign():
+    x = tnp.tensor([1.0, 2.0])
+    np.testing.assert_array_equal((1 / (x * -0.0)).numpy(), [-np.inf, -np.inf])
+    np.testing.assert_array_equal((1 / (x * 0.0)).numpy(), [np.inf, np.inf])
+
+
+@pytest.mark.parametrize("expr", [
+    lambda f, i: f + i,
+    lambda f, i: i * f,
+    lambda f, i: f * np.arange(3),
+    lambda f, i: i * 2.5,
+    lambda f, i: i / 2,
+    lambda f, i: i / i,
+    lambda f, i: f.clamp(np.float64(1.5)),
+])
+def test_float_and_integer_operands_give_float32_as_in_pytorch(expr):
+    f = tnp.tensor([1.0, 2.0, 3.0])
+    i = tnp.tensor([1, 2, 3])
+    assert expr(f, i).dtype == np.float32
+
+
+def test_gradient_reaches_a_float_tensor_multiplied_by_an_int_tensor():
+    w = tnp.ones(3, requires_grad=True)
+    (w * tnp.tensor([1, 2, 3])).sum().backward()
+    assert w.grad.dtype == np.float32
+    np.testing.assert_array_equal(w.grad.numpy(), [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: tnp.ones(3).expand(-1, 3), "expand: invalid sizes (-1, 3)"),
+    (lambda: tnp.zeros(3).copy_(tnp.ones(4)), "copy_: cannot update a tensor of shape (3,)"),
+    (lambda: tnp.tensor([1, 2]).fill_(2.5), "fill_: cannot update a tensor of shape (2,)"),
+    (lambda: tnp.stack([tnp.ones(3), tnp.ones(3)], dim=2), "stack: dim 2 is out of range"),
+    (lambda: tnp.zeros(3).clamp_(), "clamp_: at least one of min and max"),
+])
+def test_bad_in_place_and_shape_calls_name_the_op(call, message):
+    with pytest.raises((ValueError, IndexError)) as info:
+        call()
+    assert message in str(info.value)
+
+
+def test_setitem_with_a_value_of_the_wrong_shape_names_both_shapes():
+    t = tnp.zeros(3)
+    with pytest.raises(ValueError, match=r"setitem: cannot assign a value of shape \(4,\)"):
+        t[:] = tnp.ones(4)

@@ -110,7 +110,11 @@ def run_backward(
     """
     tensor_type = _tensor_type()
     counts = _count_consumers(roots)
-    wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
+    wanted: dict[int, list[int]] | None = None  # id -> positions (an input may repeat)
+    if inputs is not None:
+        wanted = {}
+        for i, t in enumerate(inputs):
+            wanted.setdefault(id(t), []).append(i)
     captured: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
     grads: dict[int, Tensor] = {}
     for r, g in zip(roots, root_grads):
@@ -126,7 +130,8 @@ def run_backward(
             t = ready.pop()
             g = grads.pop(id(t), None)
             if not accumulate and id(t) in wanted:
-                captured[wanted[id(t)]] = g
+                for position in wanted[id(t)]:
+                    captured[position] = g
             ctx = t._ctx
             if ctx is None:  # a leaf
                 if g is not None and accumulate:

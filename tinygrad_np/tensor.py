@@ -7,6 +7,7 @@ forward and backward are written side by side.
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 from typing import Any
 
@@ -52,7 +53,9 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Python numbers and lists become float32 (ints int64, bools bool); arrays keep their
     dtype and are not copied."""
     if isinstance(data, Tensor):
-        data = data._data
+        # a copy, as torch.tensor(t) makes: a new leaf must not share t's memory unseen by
+        # t's version counter (use t.detach() to share)
+        return data._data.astype(dtype or data.dtype, copy=True)
     if isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)
     else:
@@ -277,10 +280,13 @@ class Tensor:
             other = self._operand(other)
         except TypeError:
             return NotImplemented
+        a, b = (other, self) if reflected else (self, other)
+        kind_a, kind_b = a._data.dtype.kind, b._data.dtype.kind
+        if kind_a != kind_b or (op is Div and kind_a in "biu"):
+            a, b = _promote(a, b, op is Div)
         try:
-            return op.apply(other, self) if reflected else op.apply(self, other)
+            return op.apply(a, b)
         except ValueError as e:
-            a, b = (other, self) if reflected else (self, other)
             if "broadcast" in str(e) and "matmul" not in str(e):
                 raise ValueError(f"{op.__name__.lower()}: shapes {a.shape} and {b.shape} "
                                  "cannot be broadcast together") from None
@@ -340,7 +346,9 @@ class Tensor:
             # where, not maximum/minimum: at a bound the gradient goes to self (as PyTorch)
             out = self if min is None else where(self < min, min, self)
             return out if max is None else where(out > max, max, out)
-        return Clamp.apply(self, low=min, high=max)
+        # Python floats: NumPy's weak scalars, so a np.float64 bound keeps float32 float32
+        low, high = (None if v is None else float(v) for v in (min, max))
+        return Clamp.apply(self, low=low, high=high)
 
     clip = clamp
 
@@ -486,6 +494,9 @@ class Tensor:
         if lead < 0:
             raise ValueError(f"expand: cannot expand shape {self.shape} to fewer dimensions "
                              f"{sizes}")
+        if any(n < 0 for n in sizes[:lead]) or any(n < -1 for n in sizes):
+            raise ValueError(f"expand: invalid sizes {sizes} for shape {self.shape}: -1 may only "
+                             "keep an existing dimension, and no other size may be negative")
         shape = tuple(self.shape[i - lead] if n == -1 and i >= lead else n
                       for i, n in enumerate(sizes))
         for i, n in enumerate(self.shape):
@@ -577,18 +588,17 @@ class Tensor:
 
     def copy_(self, src: Any) -> Tensor:
         """Copy src's values into this tensor (broadcasting src)."""
-        self._check_inplace("copy_", src)
-        np.copyto(self._data, src._data if isinstance(src, Tensor) else src, casting="same_kind")
-        self._vc[0] += 1
-        return self
+        return self._inplace("copy_", _copy_into, src)
 
     def fill_(self, value: float) -> Tensor:
-        return self.copy_(value)
+        return self._inplace("fill_", _copy_into, value)
 
     def zero_(self) -> Tensor:
-        return self.copy_(0)
+        return self._inplace("zero_", _copy_into, 0)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        if min is None and max is None:
+            raise ValueError("clamp_: at least one of min and max must be given")
         self._check_inplace("clamp_")
         np.clip(self._data, min, max, out=self._data)
         self._vc[0] += 1
@@ -612,7 +622,13 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("setitem", value)
-        self._data[_normalize_index(index)] = value._data if isinstance(value, Tensor) else value
+        value = value._data if isinstance(value, Tensor) else value
+        try:
+            self._data[_normalize_index(index)] = value
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"setitem: cannot assign a value of shape {np.shape(value)} to "
+                             f"{index!r} of a tensor of shape {self.shape} ({self.dtype}): "
+                             f"{e}") from None
         self._vc[0] += 1
 
     # ---- conversion ----------------------------------------------------------------------
@@ -693,7 +709,8 @@ _constants: dict = {}
 
 def _constant(value: Any, dtype: np.dtype) -> Tensor:
     """A read-only 0-d tensor for a Python scalar, cached: `x * 0.5` in a loop makes one."""
-    key = (type(value), value, dtype)
+    # the sign tells 0.0 from -0.0, which compare equal but divide differently
+    key = (type(value), value, dtype, math.copysign(1, value) if type(value) is float else 1)
     t = _constants.get(key)
     if t is None:
         if len(_constants) >= 4096:  # scalars that change every step must not pile up
@@ -702,6 +719,19 @@ def _constant(value: Any, dtype: np.dtype) -> Tensor:
         arr.flags.writeable = False
         t = _constants[key] = Tensor._make(arr, False, None)
     return t
+
+
+def _promote(a: Tensor, b: Tensor, true_division: bool) -> tuple[Tensor, Tensor]:
+    """PyTorch's rule where it differs from NumPy's: an integer or bool operand takes the
+    float operand's dtype (float32 stays float32), and integers divide into float32."""
+    float_a, float_b = a.dtype.kind in "fc", b.dtype.kind in "fc"
+    if float_a and not float_b:
+        return a, b.to(a.dtype)
+    if float_b and not float_a:
+        return a.to(b.dtype), b
+    if true_division and not float_a:
+        return a.float(), b.float()
+    return a, b
 
 
 def _count(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
@@ -716,6 +746,11 @@ def _one_dim(dim: Any, ndim: int, op: str) -> int:
         raise TypeError(f"{op}: dim must be a single int, got {dim!r}")
     (axis,) = normalize_dim(dim, ndim, op) or (0,)
     return axis
+
+
+def _copy_into(dst: np.ndarray, src: Any, out: np.ndarray, casting: str) -> None:
+    """copy_ in the calling convention of the ufuncs _inplace applies."""
+    np.copyto(out, src, casting=casting)
 
 
 def _scaled(other: Any, alpha: float) -> Any:
@@ -782,4 +817,8 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
     if len(shapes) > 1:
         raise ValueError(f"stack: all tensors need the same shape, got "
                          f"{[t.shape for t in tensors]}")
+    ndim = tensors[0].ndim + 1
+    if not isinstance(dim, (int, np.integer)) or not -ndim <= dim < ndim:
+        raise IndexError(f"stack: dim {dim} is out of range for stacking tensors of shape "
+                         f"{tensors[0].shape} (expected a value in [{-ndim}, {ndim - 1}])")
     return cat([t.unsqueeze(dim) for t in tensors], dim=dim)

@@ -322,3 +322,16 @@ def test_cross_entropy_refuses_bad_options():
 def test_bce_with_logits_explains_a_reduction_passed_as_weight():
     with pytest.raises(TypeError, match="reduction='sum'"):
         F.binary_cross_entropy_with_logits(tnp.zeros(2), tnp.zeros(2), "sum")
+
+
+@pytest.mark.parametrize("loss", [
+    lambda x: F.mse_loss(x, np.zeros((4, 3))),
+    lambda x: F.binary_cross_entropy_with_logits(x, np.zeros((4, 3))),
+    lambda x: F.cross_entropy(x, np.full((4, 3), 1 / 3)),
+    lambda x: nn.BCEWithLogitsLoss(pos_weight=[2.0, 2.0, 2.0])(x, tnp.zeros(4, 3)),
+])
+def test_float64_numpy_targets_and_weights_keep_a_float32_loss(loss):
+    x = tnp.randn(4, 3, requires_grad=True)
+    value = loss(x)
+    value.backward()
+    assert value.dtype == np.float32 and x.grad.dtype == np.float32

@@ -379,3 +379,19 @@ def test_deepcopy_gives_an_independent_model():
         clone[0].weight.add_(1.0)
     assert not np.array_equal(clone[0].weight.data, model[0].weight.data)
     assert repr(clone) == repr(model)
+
+
+def test_append_to_a_sliced_sequential_keeps_every_module():
+    tail = nn.Sequential(nn.Linear(1, 1), nn.ReLU(), nn.Tanh())[1:]
+    tail.append(nn.Sigmoid())
+    assert [type(m).__name__ for m in tail] == ["ReLU", "Tanh", "Sigmoid"]
+
+
+def test_parameter_shares_the_version_counter_of_the_tensor_it_wraps():
+    w = tnp.ones(2)
+    p = nn.Parameter(w)
+    loss = (p * p).sum()
+    with tnp.no_grad():
+        w.add_(1)  # the same array as p's
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()

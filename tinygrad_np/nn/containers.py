@@ -28,8 +28,11 @@ class _ModuleSequence(Module):
         return iter(self._modules.values())
 
     def append(self, module: Module) -> Any:
-        """Add a module at the end; return self."""
-        self.add_module(str(len(self)), module)
+        """Add a module at the end, named by the first free number; return self."""
+        n = len(self)
+        while str(n) in self._modules:  # a slice keeps its names: ["1", "2"] appends as "3"
+            n += 1
+        self.add_module(str(n), module)
         return self
 
 

@@ -215,6 +215,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
     w = _class_weight(weight, input, op)
     target = _as_tensor(target)
     if target.dtype.kind == "f":
+        target = _as_tensor(target, input.dtype)
         if target.shape != input.shape:
             raise ValueError(
                 f"{op}: a floating point target holds class probabilities and must have the "
@@ -342,19 +343,22 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any,  # noqa: A002
     target = _same_shape_target(input, target, op)
     softplus_neg = Softplus.apply(-input)  # log(1 + e^-x) = -log sigmoid(x)
     if pos_weight is not None:
-        pw = _as_tensor(pos_weight)
+        pw = _as_tensor(pos_weight, input.dtype)
         softplus_neg = softplus_neg * ((pw - 1) * target + 1)
     loss = (1 - target) * input + softplus_neg
     if weight is not None:
-        loss = loss * _as_tensor(weight)
+        loss = loss * _as_tensor(weight, input.dtype)
     return _reduce(loss, reduction)
 
 
 # ---- shared checks ---------------------------------------------------------------------------
 
 
-def _as_tensor(value: Any) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor(value)
+def _as_tensor(value: Any, dtype: Any = None) -> Tensor:
+    """value as a Tensor; with `dtype` (the input's), converted to it, so a float64 NumPy
+    target or weight does not turn a float32 loss into float64."""
+    t = value if isinstance(value, Tensor) else Tensor(value)
+    return t if dtype is None or t.dtype == dtype else t.to(dtype)
 
 
 def _check_input(input: Tensor, op: str) -> None:  # noqa: A002
@@ -426,7 +430,7 @@ def _class_weight(weight: Any, input: Tensor, op: str) -> np.ndarray | None:  # 
 
 
 def _same_shape_target(input: Tensor, target: Any, op: str) -> Tensor:  # noqa: A002
-    target = _as_tensor(target)
+    target = _as_tensor(target, input.dtype)
     if target.shape != input.shape:
         raise ValueError(
             f"{op}: input shape {input.shape} and target shape {target.shape} differ; losses "

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 
 
 def _buffer(value: Any) -> Tensor | None:
+    """A weight option as a buffer Tensor (a list of Python floats becomes float32)."""
     if value is None or isinstance(value, Tensor):
         return value
-    return Tensor(np.asarray(value))
+    return Tensor(value)
 
 
 class CrossEntropyLoss(Module):

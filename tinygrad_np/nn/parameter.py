@@ -32,11 +32,14 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        shared = None
         if data is None:
             data = np.empty(0, dtype=np.float32)
         elif isinstance(data, Tensor):
-            data = data.data
+            data, shared = data.data, data
         super().__init__(data, requires_grad=requires_grad)
+        if shared is not None:
+            self._vc = shared._vc  # one array, one version counter: in-place changes are seen
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
