@@ -59,7 +59,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--dropout", type=float, default=0.0)
-    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--weight-decay", type=float, default=None,
+                   help="L2 penalty; decoupled decay for adamw (default 0, adamw 0.01)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--save", default=None, help="write the trained weights to this .npz")
     p.add_argument("--load", default=None, help="start from weights in this .npz")
@@ -70,6 +71,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.lr is None:
         args.lr = DEFAULT_LR[args.optimizer]
+    if args.weight_decay is None:
+        args.weight_decay = 1e-2 if args.optimizer == "adamw" else 0.0
     checks = [
         (args.lr > 0 and np.isfinite(args.lr), f"--lr must be a positive number, got {args.lr}"),
         (args.batch_size >= 1, f"--batch-size must be at least 1, got {args.batch_size}"),
@@ -84,6 +87,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             p.error(message)
     if args.load is not None and not os.access(args.load, os.R_OK):
         p.error(f"--load: cannot read {args.load}")
+    if args.save is not None:  # checked now, not after training
+        folder = os.path.dirname(os.path.abspath(args.save))
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+            p.error(f"--save: cannot write into {folder}")
     return args
 
 
@@ -118,7 +125,7 @@ def make_optimizer(name: str, params, lr: float, weight_decay: float) -> optim.O
     if name == "adam":
         return optim.Adam(params, lr=lr, weight_decay=weight_decay)
     if name == "adamw":
-        return optim.AdamW(params, lr=lr, weight_decay=weight_decay or 1e-2)
+        return optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     return optim.RMSprop(params, lr=lr, weight_decay=weight_decay)
 
 

@@ -37,7 +37,7 @@ def ones(*size: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Te
 def full(size: Any, fill_value: float, dtype: Any = np.float32,
          requires_grad: bool = False) -> Tensor:
     """A tensor of shape `size` filled with `fill_value`."""
-    shape = as_shape((size,) if isinstance(size, (int, np.integer)) else (size,), "full")
+    shape = as_shape((size,), "full")
     return _wrap(np.full(shape, fill_value, dtype=dtype), requires_grad)
 
 
@@ -74,7 +74,7 @@ def randn(*size: Any, dtype: Any = np.float32, requires_grad: bool = False) -> T
 
 def randint(low: int, high: int, size: Any, dtype: Any = np.int64) -> Tensor:
     """Integers uniformly drawn from [low, high)."""
-    shape = as_shape((size,) if isinstance(size, (int, np.integer)) else (size,), "randint")
+    shape = as_shape((size,), "randint")
     return Tensor(generator().integers(low, high, shape, dtype=dtype))
 
 

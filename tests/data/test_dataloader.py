@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
-
 import numpy as np
 import pytest
 from hypothesis import given
@@ -100,23 +97,6 @@ def test_different_seeds_give_different_orders():
     a = next(iter(DataLoader(np.arange(50), batch_size=50, shuffle=True, seed=1)))
     b = next(iter(DataLoader(np.arange(50), batch_size=50, shuffle=True, seed=2)))
     assert not np.array_equal(a, b)
-
-
-def test_seed_none_draws_from_shared_generator(monkeypatch):
-    fake = types.ModuleType("tinygrad_np.random")
-    shared = {"rng": np.random.default_rng(7)}
-    fake.generator = lambda: shared["rng"]
-    monkeypatch.setitem(sys.modules, "tinygrad_np.random", fake)
-    first = DataLoader(np.arange(30), shuffle=True).seed
-    shared["rng"] = np.random.default_rng(7)  # like manual_seed(7)
-    assert DataLoader(np.arange(30), shuffle=True).seed == first
-
-
-def test_seed_none_works_without_tinygrad_np_random(monkeypatch):
-    monkeypatch.setitem(sys.modules, "tinygrad_np.random", None)  # import now fails
-    loader = DataLoader(np.arange(30), batch_size=30, shuffle=True)
-    assert isinstance(loader.seed, int)
-    assert sorted(next(iter(loader)).tolist()) == list(range(30))
 
 
 def test_accepts_objects_with_array_protocol():

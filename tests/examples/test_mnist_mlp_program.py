@@ -29,6 +29,7 @@ def run_program(*argv: str, script: str = "mnist_mlp.py") -> subprocess.Complete
     (["--load", "/nonexistent/model.npz"], "--load: cannot read /nonexistent/model.npz"),
     (["--dropout", "1.5"], "--dropout must be in [0, 1)"),
     (["--epochs", "two"], "invalid int value: 'two'"),
+    (["--save", "/nonexistent/dir/model.npz"], "--save: cannot write into /nonexistent/dir"),
 ])
 def test_bad_arguments_end_with_one_line_and_nonzero_exit(argv, fragment):
     proc = run_program(*argv)
@@ -107,3 +108,10 @@ def test_experiments_grid_writes_one_table(tmp_path, fashion_dir):
                          encoding=None)
     assert len(rows) == 2
     assert (out / "accuracy_by_setting.png").exists()
+
+
+def test_adamw_weight_decay_zero_is_kept():
+    args = mnist_mlp.parse_args(["--optimizer", "adamw", "--weight-decay", "0"])
+    assert args.weight_decay == 0.0
+    assert mnist_mlp.parse_args(["--optimizer", "adamw"]).weight_decay == 0.01
+    assert mnist_mlp.parse_args([]).weight_decay == 0.0

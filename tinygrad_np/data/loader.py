@@ -7,16 +7,12 @@ from typing import Any
 
 import numpy as np
 
+from ..random import generator
+
 
 def _draw_seed() -> int:
     """A seed from tinygrad_np's shared generator, so manual_seed makes loaders reproducible."""
-    try:
-        # imported here: tinygrad_np.random may not exist, and data must not depend on it
-        from tinygrad_np.random import generator
-
-        return int(generator().integers(2**63))
-    except (ImportError, AttributeError):
-        return int(np.random.default_rng().integers(2**63))
+    return int(generator().integers(2**63))
 
 
 class DataLoader:
