@@ -721,6 +721,24 @@ def _constant(value: Any, dtype: np.dtype) -> Tensor:
     return t
 
 
+def zero_grads(tensors: Any, set_to_none: bool = True) -> None:
+    """Reset the .grad of each tensor: to None, or to zeros in place (Module.zero_grad and
+    Optimizer.zero_grad both come here)."""
+    for p in tensors:
+        g = p._grad
+        if g is None:
+            continue
+        if set_to_none:
+            p._grad = None
+        elif g._requires_grad or g._ctx is not None or not g._data.flags.writeable:
+            # a gradient that is part of a graph (create_graph) or a read-only view is
+            # replaced, never written through
+            p._grad = Tensor._make(np.zeros(g.shape, dtype=g.dtype), False, None)
+        else:
+            g._data.fill(0)
+            g._vc[0] += 1
+
+
 def _promote(a: Tensor, b: Tensor, true_division: bool) -> tuple[Tensor, Tensor]:
     """PyTorch's rule where it differs from NumPy's: an integer or bool operand takes the
     float operand's dtype (float32 stays float32), and integers divide into float32."""

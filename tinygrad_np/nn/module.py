@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..function import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, zero_grads
 from .parameter import Parameter
 
 _STORES = ("_parameters", "_buffers", "_modules")
@@ -304,17 +304,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters: to None (default), or to zeros in place."""
-        for p in self.parameters():
-            g = p.grad
-            if g is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            elif g.requires_grad or not g.data.flags.writeable:
-                p.grad = Tensor(np.zeros_like(g.data))  # detach from a create_graph result
-            else:
-                with no_grad():
-                    g.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     # ---- state_dict ----------------------------------------------------------------------
 

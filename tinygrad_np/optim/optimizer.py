@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..function import enable_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, zero_grads
 
 
 class Optimizer:
@@ -152,20 +152,7 @@ class Optimizer:
             >>> opt.zero_grad(); w.grad is None
             True
         """
-        for group in self.param_groups:
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                if set_to_none:
-                    p._grad = None
-                elif g._requires_grad or g._ctx is not None or not g._data.flags.writeable:
-                    # a gradient that is part of a graph (create_graph) or a read-only view is
-                    # replaced, never written through
-                    p._grad = Tensor._make(np.zeros(g.shape, dtype=g.dtype), False, None)
-                else:
-                    g._data.fill(0)
-                    g._vc[0] += 1
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those whose .grad is None are skipped).
