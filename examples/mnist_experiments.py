@@ -78,16 +78,19 @@ def plot(out: Path, rows: list[dict], histories: dict[str, list[dict]]) -> list[
     ordered = sorted(rows, key=lambda r: r["test_acc"])
     fig, ax = plt.subplots(figsize=(8, 0.4 * len(rows) + 1))
     ax.barh([r["run"] for r in ordered], [r["test_acc"] for r in ordered], color="tab:blue")
-    low = min(r["test_acc"] for r in rows)
-    ax.set_xlim(max(0.0, low - 0.05), 1.0)
+    low, high = min(r["test_acc"] for r in rows), max(r["test_acc"] for r in rows)
+    ax.set_xlim(max(0.0, low - 0.05), min(1.0, high + 0.02))
     for i, r in enumerate(ordered):
         ax.text(r["test_acc"], i, f" {r['test_acc']:.4f}", va="center", fontsize=8)
     ax.set(xlabel="test accuracy", title="test accuracy by setting")
     paths = [_save(fig, out / "accuracy_by_setting.png")]
     fig, ax = plt.subplots(figsize=(8, 5))
-    for name, history in histories.items():
+    colors = plt.get_cmap("tab20").colors  # 20 distinct colours: one per grid row
+    for i, (name, history) in enumerate(histories.items()):
         ax.plot([h["epoch"] for h in history], [h["test_acc"] for h in history], marker="o",
-                label=name)
+                label=name, color=colors[i % len(colors)],
+                linestyle="-" if i < len(colors) else "--")
+    ax.xaxis.get_major_locator().set_params(integer=True)  # whole epochs only
     ax.set(xlabel="epoch", ylabel="test accuracy", title="test accuracy per epoch")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
