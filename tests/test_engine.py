@@ -513,3 +513,10 @@ def test_grad_with_the_same_input_twice_returns_its_gradient_twice():
     ga, gb = tnp.grad((a * 2).sum(), [a, a])
     np.testing.assert_array_equal(ga.numpy(), [2.0, 2.0, 2.0])
     np.testing.assert_array_equal(gb.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_grad_of_the_same_output_twice_sums_both():
+    x = tnp.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    (g,) = tnp.grad([y, y], [x])
+    np.testing.assert_array_equal(g.numpy(), [4.0, 8.0])  # 2 * 2x

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 def _count_consumers(roots: Sequence[Tensor]) -> dict[int, int]:
     """Pass 1: id(tensor) -> number of graph edges into it; raises on a freed graph."""
     counts: dict[int, int] = {id(r): 0 for r in roots}
-    stack = list(roots)
+    stack = list(dict.fromkeys(roots))  # a root given twice is expanded once
     while stack:
         ctx = stack.pop()._ctx
         if ctx is None:
