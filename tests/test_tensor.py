@@ -402,6 +402,7 @@ def test_tensor_of_a_tensor_is_a_copy_so_changing_it_leaves_the_graph_right():
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0, 6.0])
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")
 def test_negative_zero_scalar_keeps_its_sign():
     x = tnp.tensor([1.0, 2.0])
     np.testing.assert_array_equal((1 / (x * -0.0)).numpy(), [-np.inf, -np.inf])
