@@ -448,3 +448,15 @@ def test_setitem_with_a_value_of_the_wrong_shape_names_both_shapes():
     t = tnp.zeros(3)
     with pytest.raises(ValueError, match=r"setitem: cannot assign a value of shape \(4,\)"):
         t[:] = tnp.ones(4)
+
+
+def test_reading_grad_of_a_non_leaf_warns_and_says_how_to_keep_it():
+    x = tnp.ones(2, requires_grad=True)
+    y = x * 2
+    y.sum().backward()
+    with pytest.warns(UserWarning, match="retain_grad"):
+        assert y.grad is None
+    z = x * 3
+    z.retain_grad()
+    z.sum().backward()
+    np.testing.assert_array_equal(z.grad.numpy(), [1.0, 1.0])  # no warning: it was kept

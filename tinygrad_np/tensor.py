@@ -8,6 +8,7 @@ forward and backward are written side by side.
 from __future__ import annotations
 
 import math
+import warnings
 from collections import namedtuple
 from typing import Any
 
@@ -145,6 +146,14 @@ class Tensor:
     @property
     def grad(self) -> Tensor | None:
         """The gradient accumulated by backward(); None until then (leaves only)."""
+        if self._grad is None and self._ctx is not None and not self._retains_grad:
+            warnings.warn(
+                f"the .grad of a non-leaf tensor (the result of {type(self._ctx).__name__}, "
+                f"shape {self.shape}) is not kept by backward(), so it is None; call "
+                ".retain_grad() on it before backward() if you need it, or read the .grad of "
+                "the leaf tensors you created with requires_grad=True",
+                stacklevel=2,
+            )
         return self._grad
 
     @grad.setter
