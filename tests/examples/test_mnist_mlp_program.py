@@ -49,7 +49,7 @@ def test_unloadable_weights_file_is_one_line_not_a_traceback(tmp_path, fashion_d
     assert f"--load {bad}" in proc.stderr
 
 
-def test_missing_dataset_says_where_it_looked_and_the_ways_out(tmp_path, monkeypatch):
+def test_missing_dataset_says_where_it_looked_and_the_ways_out(tmp_path, monkeypatch, capsys):
     from tinygrad_np.data import mnist as mnist_module
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -58,6 +58,11 @@ def test_missing_dataset_says_where_it_looked_and_the_ways_out(tmp_path, monkeyp
     monkeypatch.setitem(mnist_module.SYSTEM_DIRS, "mnist", [])
     code = mnist_mlp.main(["--data-dir", str(tmp_path / "empty"), "--epochs", "1", "--quiet"])
     assert code == 1
+    message = capsys.readouterr().err
+    assert "train-images-idx3-ubyte.gz" in message  # which files are missing
+    assert str(tmp_path / "empty") in message and str(tmp_path / "nothing") in message
+    assert "--data-dir" in message and "dataset-fashion-mnist" in message  # the ways out
+    assert "Traceback" not in message
 
 
 def test_one_epoch_end_to_end_writes_every_output(tmp_path, fashion_dir, capsys):
