@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._shapes import sum_to_axes
+from ._shapes import sum_to, sum_to_axes
 from .function import _FREED_MESSAGE, _mode, _nonfinite_kind, _tensor_type
 
 if TYPE_CHECKING:
@@ -50,49 +50,69 @@ def _fit_gradient(op: str, i: int, g, inp: Tensor, tensor_type: type[Tensor]) ->
     if not isinstance(g, tensor_type):
         g = tensor_type._make(np.asarray(g, dtype=inp.data.dtype), False, None)
     if g.shape != inp.shape:
-        try:
-            sum_to_axes(g.shape, inp.shape)
-        except ValueError:
-            raise RuntimeError(
-                f"{op} backward returned a gradient of shape {g.shape} for input {i} of shape "
-                f"{inp.shape}; it must have the input's shape or one that broadcasts from it"
-            ) from None
+        _check_broadcasts(op, i, g.shape, inp.shape)
         g = g._sum_to(inp.shape)
     if g.data.dtype != inp.data.dtype:
         g = g.to(inp.data.dtype)
     return g
 
 
-def _owned_array(g: Tensor) -> np.ndarray | None:
-    """g's array if nothing else can see it, so a leaf may keep it as .grad without a copy.
-
-    CPython reference counts tell: the locals of run_backward, of the caller and of this
-    function, and getrefcount's argument, are the only references to g, and g's slot is the
-    only other one to its array. A gradient also queued for another input, or one that is
-    a view or read-only, must be copied instead.
-    """
-    a = g._data
-    if sys.getrefcount(g) <= 4 and sys.getrefcount(a) <= 3 and a.base is None and \
-            a.flags.writeable:
-        return a
-    return None
+def _fit_array(op: str, i: int, g, inp: Tensor) -> np.ndarray:
+    """_fit_gradient for the array mode: any array-like becomes an ndarray of the input's
+    shape and dtype (a Tensor from a backward without backward_numpy is unwrapped)."""
+    if hasattr(g, "_data"):
+        g = g._data
+    data = inp._data
+    g = np.asarray(g)
+    if g.shape != data.shape:
+        _check_broadcasts(op, i, g.shape, data.shape)
+        g = sum_to(g, data.shape)
+    return g if g.dtype == data.dtype else g.astype(data.dtype)
 
 
-def _accumulate_into_leaf(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
-    """leaf.grad += g, in place when neither side is part of a graph."""
+def _check_broadcasts(op: str, i: int, shape: tuple[int, ...], target: tuple[int, ...]) -> None:
+    try:
+        sum_to_axes(shape, target)
+    except ValueError:
+        raise RuntimeError(
+            f"{op} backward returned a gradient of shape {shape} for input {i} of shape "
+            f"{target}; it must have the input's shape or one that broadcasts from it"
+        ) from None
+
+
+def _owned(a: np.ndarray, holders: int) -> bool:
+    """True if nothing but the engine can see array `a`, so a leaf may keep it as its .grad
+    without a copy. CPython reference counts tell: `holders` references are the engine's
+    own (the callers' locals); with this function's argument and getrefcount's, any more
+    means a gradient also queued for another input or kept by a Tensor or a saved context.
+    A view or a read-only array is never owned."""
+    return sys.getrefcount(a) <= holders + 2 and a.base is None and a.flags.writeable
+
+
+def _accumulate_into_leaf(leaf: Tensor, g, create_graph: bool) -> None:
+    """leaf.grad += g (a Tensor when create_graph, else an array), in place when neither
+    side is part of a graph."""
     old = leaf._grad
     if create_graph:
         leaf._grad = g if old is None else old + g
         return
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)  # a NumPy scalar from 0-d math
     if old is None:
-        owned = _owned_array(g)
-        data = owned if owned is not None else g._data.copy()
+        data = g if _owned(g, 2) else g.copy()  # held by run_backward's g and this g
         leaf._grad = _tensor_type()._make(data, False, None)
     elif old._requires_grad or not old._data.flags.writeable:
         leaf._grad = old.detach() + g
     else:
-        np.add(old._data, g._data, out=old._data)
+        np.add(old._data, g, out=old._data)
         old._vc[0] += 1
+
+
+def _retain(t: Tensor, g, create_graph: bool) -> None:
+    """t.grad += g for a non-leaf that called retain_grad()."""
+    if not create_graph:
+        g = _tensor_type()._make(np.array(g), False, None)  # a copy: g flows on to t's inputs
+    t._grad = g if t._grad is None else t._grad + g
 
 
 def run_backward(
@@ -107,6 +127,10 @@ def run_backward(
     Without `inputs`, gradients are accumulated into the leaves' `.grad` (and into tensors
     that called retain_grad()). With `inputs`, their gradients are returned instead and no
     `.grad` is touched. Unless retain_graph, each node is freed as soon as it has run.
+
+    With create_graph the gradients in flight are Tensors and every node runs its
+    (differentiable) backward. Without it they are plain ndarrays and a node runs its
+    backward_numpy when it has one, else its backward on a wrapped gradient.
     """
     tensor_type = _tensor_type()
     counts = _count_consumers(roots)
@@ -115,14 +139,15 @@ def run_backward(
         wanted = {}
         for i, t in enumerate(inputs):
             wanted.setdefault(id(t), []).append(i)
-    captured: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
-    grads: dict[int, Tensor] = {}
+    captured: list = [None] * len(inputs) if inputs is not None else []
+    grads: dict = {}
     for r, g in zip(roots, root_grads):
+        g = g if create_graph else g._data
         grads[id(r)] = grads[id(r)] + g if id(r) in grads else g
     ready = [r for r in dict.fromkeys(roots) if counts[id(r)] == 0]
     accumulate = wanted is None
     anomaly = _mode.anomaly  # read once: the checks below run for every edge
-    make = tensor_type._make
+    ndarray = np.ndarray
     saved_mode = _mode.grad_enabled
     _mode.grad_enabled = create_graph
     try:
@@ -138,33 +163,25 @@ def run_backward(
                     _accumulate_into_leaf(t, g, create_graph)
                 continue
             if t._retains_grad and g is not None and accumulate:
-                t._grad = g if t._grad is None else t._grad + g
+                _retain(t, g, create_graph)
             inputs_of_t = ctx._inputs
             if g is None:  # nothing reached this node; its inputs still wait for it
                 in_grads = (None,) * len(inputs_of_t)
             else:
-                ctx.output = t
-                in_grads = _backward_in_anomaly_mode(ctx, g) if anomaly else ctx.backward(ctx, g)
-                ctx.output = None
-                if type(in_grads) is not tuple:
-                    in_grads = (in_grads,)
-                if len(in_grads) != len(inputs_of_t):
-                    raise RuntimeError(
-                        f"{type(ctx).__name__} backward returned {len(in_grads)} gradient(s) "
-                        f"for {len(inputs_of_t)} input(s)"
-                    )
+                in_grads = _node_backward(ctx, t, g, create_graph, anomaly, tensor_type)
             for i, (inp, ig) in enumerate(zip(inputs_of_t, in_grads)):
                 if not inp._requires_grad:
                     continue
                 key = id(inp)
                 if ig is not None:
                     data = inp._data
-                    if type(ig) is np.ndarray and ig.shape == data.shape and \
-                            ig.dtype == data.dtype:
-                        ig = make(ig, False, None)  # a fast path's plain array
-                    elif type(ig) is not tensor_type or ig._data.shape != data.shape or \
-                            ig._data.dtype != data.dtype:
-                        ig = _fit_gradient(type(ctx).__name__, i, ig, inp, tensor_type)
+                    if create_graph:
+                        if type(ig) is not tensor_type or ig._data.shape != data.shape or \
+                                ig._data.dtype != data.dtype:
+                            ig = _fit_gradient(type(ctx).__name__, i, ig, inp, tensor_type)
+                    elif type(ig) is not ndarray or ig.shape != data.shape or \
+                            ig.dtype != data.dtype:
+                        ig = _fit_array(type(ctx).__name__, i, ig, inp)
                     if anomaly:
                         _check_finite_gradient(ctx, i, ig)
                     prev = grads.get(key)
@@ -179,23 +196,45 @@ def run_backward(
             t = g = ctx = in_grads = ig = prev = None
     finally:
         _mode.grad_enabled = saved_mode
-    return captured if inputs is not None else None
+    if inputs is None:
+        return None
+    if create_graph:
+        return captured
+    # held by the captured list and the loop variable
+    return [None if g is None else tensor_type._make(g if _owned(g, 2) else np.array(g),
+                                                      False, None) for g in captured]
 
 
-def _backward_in_anomaly_mode(ctx, g: Tensor):
-    """ctx.backward(ctx, g); a NaN or inf inside the gradient formula (raised by one of the
-    ops it is written with) is blamed on ctx and the line that created it."""
+def _node_backward(ctx, t: Tensor, g, create_graph: bool, anomaly: bool, tensor_type) -> tuple:
+    """Run one node's backward with gradient g; return one gradient (or None) per input."""
+    ctx.output = t
     try:
-        return ctx.backward(ctx, g)
+        if create_graph:
+            result = ctx.backward(ctx, g)
+        elif ctx.backward_numpy is not None:
+            result = ctx.backward_numpy(ctx, g, *ctx._input_arrays())
+        else:  # an op without an array formula: its Tensor backward, on a wrapped gradient
+            result = ctx.backward(ctx, tensor_type._make(np.asarray(g), False, None))
     except FloatingPointError as e:
+        if not anomaly:
+            raise
         name = type(ctx).__name__
         where = getattr(ctx, "_created_at", "<unknown location>")
         raise FloatingPointError(f"{name} backward produced a non-finite value ({e}); the "
                                  f"{name} was created at {where}") from None
+    ctx.output = None
+    if type(result) is not tuple:
+        result = (result,)
+    if len(result) != len(ctx._inputs):
+        raise RuntimeError(
+            f"{type(ctx).__name__} backward returned {len(result)} gradient(s) "
+            f"for {len(ctx._inputs)} input(s)"
+        )
+    return result
 
 
-def _check_finite_gradient(ctx, i: int, g: Tensor) -> None:
-    kind = _nonfinite_kind(g.data)
+def _check_finite_gradient(ctx, i: int, g) -> None:
+    kind = _nonfinite_kind(g._data if hasattr(g, "_data") else np.asarray(g))
     if kind:
         where = getattr(ctx, "_created_at", "<unknown location>")
         raise FloatingPointError(

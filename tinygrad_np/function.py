@@ -1,9 +1,16 @@
 """Function (the one way to define an op), its context, grad mode and anomaly mode.
 
-An op is a subclass of Function with two static methods:
+An op is a subclass of Function with two static methods, and optionally a third:
 
     forward(ctx, *arrays, **options) -> ndarray     runs the NumPy math
     backward(ctx, grad) -> Tensor | None, or a tuple with one per input
+    backward_numpy(ctx, grad, *arrays) -> ndarray | None, or a tuple with one per input
+
+backward works on Tensors, so the gradient computation can itself be differentiated
+(create_graph=True). backward_numpy is the same formula on plain ndarrays: when the
+backward pass is not recorded (the usual loss.backward()), the engine calls it and keeps
+every gradient in flight as an ndarray, which saves a Tensor wrapper and a Function.apply
+per operation of every gradient formula.
 
 `Op.apply(*tensors, **options)` runs forward and, when a gradient is needed, records the
 instance as the output's `_ctx`: the graph is tensors linked through `ctx._inputs`. The
@@ -181,6 +188,10 @@ class Function:
     """
 
     is_view = False  # True when forward returns a view of input 0: they share a version counter
+    backward_numpy = None  # optional: backward on ndarrays, used when no graph is recorded
+    # False when backward_numpy reads only the inputs' shapes, never their values: then an
+    # in-place change to an input after forward is harmless and is not refused
+    reads_input_values = True
 
     @staticmethod
     def forward(ctx: Any, *args: np.ndarray, **kwargs: Any) -> np.ndarray:
@@ -212,7 +223,7 @@ class Function:
         tensor = _tensor_class or _tensor_type()
         if _mode.grad_enabled and True in needs and out.dtype.kind in "fc":
             ctx._inputs = inputs
-            ctx._versions = tuple([t._vc[0] for t in inputs])
+            ctx._versions = [t._vc[0] for t in inputs]
             result = tensor._make(out, True, ctx)
         else:
             result = tensor._make(out, False, None)
@@ -228,9 +239,16 @@ class Function:
         inputs = self._inputs
         if inputs is None:
             raise RuntimeError(_FREED_MESSAGE.format(op=type(self).__name__))
-        if tuple([t._vc[0] for t in inputs]) != self._versions:
+        if [t._vc[0] for t in inputs] != self._versions:
             self._raise_modified()
         return inputs
+
+    def _input_arrays(self) -> list[np.ndarray]:
+        """The input arrays, for backward_numpy; checked as `inputs` is."""
+        inputs = self._inputs
+        if self.reads_input_values and [t._vc[0] for t in inputs] != self._versions:
+            self._raise_modified()
+        return [t._data for t in inputs]
 
     def _raise_modified(self) -> None:
         for i, (t, v) in enumerate(zip(self._inputs, self._versions)):

@@ -16,12 +16,18 @@ from ..function import Function
 class Clone(Function):
     """out = a copy of a;  d/da = 1"""
 
+    reads_input_values = False
+
     @staticmethod
     def forward(ctx, a):
         return a.copy()
 
     @staticmethod
     def backward(ctx, grad):
+        return grad
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
         return grad
 
 
@@ -37,9 +43,15 @@ class Cast(Function):
         (a,) = ctx.inputs
         return grad.to(a.dtype)
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return grad.astype(a.dtype)
+
 
 class Add(Function):
     """out = a + b"""
+
+    reads_input_values = False
 
     @staticmethod
     def forward(ctx, a, b):
@@ -49,9 +61,15 @@ class Add(Function):
     def backward(ctx, grad):
         return grad, grad
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a, b):
+        return grad, grad
+
 
 class Sub(Function):
     """out = a - b"""
+
+    reads_input_values = False
 
     @staticmethod
     def forward(ctx, a, b):
@@ -59,6 +77,10 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a, b):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
@@ -75,6 +97,11 @@ class Mul(Function):
         need_a, need_b = ctx.needs_input_grad
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a, b):
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
 
 class Div(Function):
     """out = a / b;  d/da = 1/b,  d/db = -a/b²"""
@@ -86,6 +113,11 @@ class Div(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a, b):
         need_a, need_b = ctx.needs_input_grad
         return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
 
@@ -118,6 +150,8 @@ class Pow(Function):
 class Neg(Function):
     """out = -a"""
 
+    reads_input_values = False
+
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -126,9 +160,15 @@ class Neg(Function):
     def backward(ctx, grad):
         return -grad
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return -grad
+
 
 class Exp(Function):
     """out = e^a;  d/da = out"""
+
+    reads_input_values = False
 
     @staticmethod
     def forward(ctx, a):
@@ -137,6 +177,10 @@ class Exp(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad * ctx.output
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return grad * ctx.output._data
 
 
 class Log(Function):
@@ -151,9 +195,15 @@ class Log(Function):
         (a,) = ctx.inputs
         return grad / a
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return grad / a
+
 
 class Sqrt(Function):
     """out = √a;  d/da = 1 / (2 out)"""
+
+    reads_input_values = False
 
     @staticmethod
     def forward(ctx, a):
@@ -162,6 +212,10 @@ class Sqrt(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad / (2 * ctx.output)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return grad / (2 * ctx.output._data)
 
 
 class Abs(Function):
@@ -175,6 +229,10 @@ class Abs(Function):
     def backward(ctx, grad):
         (a,) = ctx.inputs
         return grad * np.sign(a.data)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return grad * np.sign(a)
 
 
 class Sign(Function):
@@ -201,6 +259,10 @@ class Sin(Function):
         (a,) = ctx.inputs
         return grad * a.cos()
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return grad * np.cos(a)
+
 
 class Cos(Function):
     """out = cos a;  d/da = -sin a"""
@@ -214,9 +276,15 @@ class Cos(Function):
         (a,) = ctx.inputs
         return -grad * a.sin()
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return -grad * np.sin(a)
+
 
 class Tanh(Function):
     """out = tanh a;  d/da = 1 - out²"""
+
+    reads_input_values = False
 
     @staticmethod
     def forward(ctx, a):
@@ -227,9 +295,16 @@ class Tanh(Function):
         out = ctx.output
         return grad * (1 - out * out)
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        out = ctx.output._data
+        return grad * (1 - out * out)
+
 
 class Sigmoid(Function):
     """out = 1 / (1 + e^-a), computed without overflow;  d/da = out (1 - out)"""
+
+    reads_input_values = False
 
     @staticmethod
     def forward(ctx, a):
@@ -239,6 +314,11 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, grad):
         out = ctx.output
+        return grad * out * (1 - out)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        out = ctx.output._data
         return grad * out * (1 - out)
 
 
@@ -253,6 +333,10 @@ class ReLU(Function):
     def backward(ctx, grad):
         (a,) = ctx.inputs
         return grad * (a.data > 0)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return grad * (a > 0)
 
 
 def _tie_weights(a: np.ndarray, b: np.ndarray, dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -276,6 +360,12 @@ class Maximum(Function):
         need_a, need_b = ctx.needs_input_grad
         return (grad * to_a if need_a else None), (grad * to_b if need_b else None)
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a, b):
+        to_a, to_b = _tie_weights(a, b, grad.dtype)
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * to_a if need_a else None), (grad * to_b if need_b else None)
+
 
 class Minimum(Function):
     """out = min(a, b); the gradient goes to the smaller input and is split evenly at ties"""
@@ -292,6 +382,12 @@ class Minimum(Function):
         need_a, need_b = ctx.needs_input_grad
         return (grad * to_a if need_a else None), (grad * to_b if need_b else None)
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a, b):
+        to_a, to_b = _tie_weights(b, a, grad.dtype)
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * to_a if need_a else None), (grad * to_b if need_b else None)
+
 
 class Clamp(Function):
     """out = min(max(a, low), high); d/da = 1 where low <= a <= high (bounds inclusive)"""
@@ -304,16 +400,27 @@ class Clamp(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.inputs
-        inside = np.ones(a.shape, dtype=bool)
-        if ctx.low is not None:
-            inside &= a.data >= ctx.low
-        if ctx.high is not None:
-            inside &= a.data <= ctx.high
-        return grad * inside
+        return grad * _inside(a.data, ctx.low, ctx.high)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return grad * _inside(a, ctx.low, ctx.high)
+
+
+def _inside(a: np.ndarray, low, high) -> np.ndarray:
+    """Where low <= a <= high (a missing bound is no bound): where clamp passes a through."""
+    inside = np.ones(a.shape, dtype=bool)
+    if low is not None:
+        inside &= a >= low
+    if high is not None:
+        inside &= a <= high
+    return inside
 
 
 class Where(Function):
     """out = a where cond else b (cond is a constant boolean array)"""
+
+    reads_input_values = False
 
     @staticmethod
     def forward(ctx, a, b, cond=None):
@@ -322,6 +429,12 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        cond = ctx.cond
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * cond if need_a else None), (grad * ~cond if need_b else None)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a, b):
         cond = ctx.cond
         need_a, need_b = ctx.needs_input_grad
         return (grad * cond if need_a else None), (grad * ~cond if need_b else None)

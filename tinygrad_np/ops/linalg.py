@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function, is_grad_enabled
+from ..function import Function
 
 
 class MatMul(Function):
@@ -51,6 +51,26 @@ class MatMul(Function):
                 grad_b = grad_b.squeeze(-1)
         return grad_a, grad_b
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a, b):
+        need_a, need_b = ctx.needs_input_grad
+        a2 = a[None, :] if a.ndim == 1 else a  # as in backward: a row and a column
+        b2 = b[:, None] if b.ndim == 1 else b
+        if b.ndim == 1:
+            grad = np.expand_dims(grad, -1)
+        if a.ndim == 1:
+            grad = np.expand_dims(grad, -2)
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = grad @ np.swapaxes(b2, -1, -2)
+            if a.ndim == 1:
+                grad_a = grad_a.squeeze(-2)
+        if need_b:
+            grad_b = np.swapaxes(a2, -1, -2) @ grad
+            if b.ndim == 1:
+                grad_b = grad_b.squeeze(-1)
+        return grad_a, grad_b
+
 
 class Linear(Function):
     """out = x @ wᵀ + b for x of shape (..., in), w (out, in), b (out,);
@@ -73,16 +93,6 @@ class Linear(Function):
     def backward(ctx, grad):
         x, w = ctx.inputs[:2]
         needs = ctx.needs_input_grad
-        has_bias = len(needs) == 3
-        if not is_grad_enabled():
-            # no graph is recorded (create_graph=False): the same math on plain arrays, which
-            # saves the Tensor wrappers of four small ops per layer and every training step
-            g = grad.data
-            g2 = g.reshape(-1, w.shape[0])
-            grad_x = g @ w.data if needs[0] else None
-            grad_w = g2.T @ x.data.reshape(-1, w.shape[1]) if needs[1] else None
-            grad_b = g2.sum(axis=0) if has_bias and needs[2] else None
-            return (grad_x, grad_w, grad_b) if has_bias else (grad_x, grad_w)
         grad_x = grad @ w if needs[0] else None
         grad_w = None
         if needs[1]:
@@ -90,4 +100,14 @@ class Linear(Function):
             flat_x = x.reshape(-1, w.shape[1])
             grad_w = flat_grad.mT @ flat_x
         # the bias gradient is grad itself: the engine sums it over the broadcast dims
-        return (grad_x, grad_w, grad) if has_bias else (grad_x, grad_w)
+        return (grad_x, grad_w, grad) if len(needs) == 3 else (grad_x, grad_w)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, x, w, b=None):
+        needs = ctx.needs_input_grad
+        flat_grad = grad.reshape(-1, w.shape[0])
+        grad_x = grad @ w if needs[0] else None
+        grad_w = flat_grad.T @ x.reshape(-1, w.shape[1]) if needs[1] else None
+        if b is None:
+            return grad_x, grad_w
+        return grad_x, grad_w, (flat_grad.sum(axis=0) if needs[2] else None)

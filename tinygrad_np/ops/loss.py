@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function, is_grad_enabled
+from ..function import Function
 
 
 class CrossEntropy(Function):
@@ -75,32 +75,11 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        probs, eps, dim = ctx.probs, ctx.eps, ctx.dim
-        n_classes, dtype = probs.shape[1], probs.dtype
-        # q at the label, and r_i = Σ_c q_ic (1 for every row without weights or ignores)
-        on_target = (1 - eps) if ctx.w_row is None else (1 - eps) * ctx.w_row
-        row_total = on_target
-        smooth = None
-        if eps:
-            w = np.ones(n_classes, dtype) if ctx.weight is None else ctx.weight
-            valid = 1 if ctx.valid is None else ctx.valid
-            smooth = np.outer(np.broadcast_to(valid * dtype.type(eps / n_classes),
-                                              probs.shape[:1]), w).astype(dtype)
-            row_total = row_total + smooth.sum(axis=1)
-        if not is_grad_enabled():  # no graph wanted: use the saved softmax, in NumPy
-            if ctx.reduction == "none":
-                g = grad.data.reshape(-1).astype(dtype, copy=False)  # one scale per row
-            else:
-                g = float(grad.data) * ctx.scale  # a Python float: d stays in probs' dtype
-            # d = g (r p - q): the softmax scaled once, then the label entries taken off
-            coef = g * row_total
-            d = probs * (coef[:, None] if np.ndim(coef) else coef)
-            d[ctx.rows, ctx.safe] -= g * on_target
-            if smooth is not None:
-                d -= (g[:, None] if np.ndim(g) else g) * smooth
-            return _unrows(d, ctx.shape, dim)
-        (a,) = ctx.inputs  # create_graph: softmax again from the input, differentiably
-        q = np.zeros(probs.shape, dtype)
+        # differentiable (create_graph): softmax again from the input, not the saved one
+        (a,) = ctx.inputs
+        dim, dtype = ctx.dim, ctx.probs.dtype
+        on_target, row_total, smooth = _targets(ctx)
+        q = np.zeros(ctx.probs.shape, dtype)
         q[ctx.rows, ctx.safe] = on_target
         if smooth is not None:
             q += smooth
@@ -110,6 +89,39 @@ class CrossEntropy(Function):
         if ctx.reduction == "none":
             return step * grad.reshape(keep)
         return step * (grad * dtype.type(ctx.scale))
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        probs = ctx.probs
+        on_target, row_total, smooth = _targets(ctx)
+        if ctx.reduction == "none":
+            g = np.asarray(grad).reshape(-1).astype(probs.dtype, copy=False)  # one per row
+        else:
+            g = float(grad) * ctx.scale  # a Python float: d stays in probs' dtype
+        # d = g (r p - q): the saved softmax scaled once, then the label entries taken off
+        coef = g * row_total
+        d = probs * (coef[:, None] if np.ndim(coef) else coef)
+        d[ctx.rows, ctx.safe] -= g * on_target
+        if smooth is not None:
+            d -= (g[:, None] if np.ndim(g) else g) * smooth
+        return _unrows(d, ctx.shape, ctx.dim)
+
+
+def _targets(ctx) -> tuple:
+    """(q at each row's label, r_i = Σ_c q_ic, the smoothing part of q or None); r is 1
+    for every row without weights, ignores or smoothing."""
+    probs, eps = ctx.probs, ctx.eps
+    n_classes, dtype = probs.shape[1], probs.dtype
+    on_target = (1 - eps) if ctx.w_row is None else (1 - eps) * ctx.w_row
+    row_total = on_target
+    smooth = None
+    if eps:
+        w = np.ones(n_classes, dtype) if ctx.weight is None else ctx.weight
+        valid = 1 if ctx.valid is None else ctx.valid
+        smooth = np.outer(np.broadcast_to(valid * dtype.type(eps / n_classes),
+                                          probs.shape[:1]), w).astype(dtype)
+        row_total = row_total + smooth.sum(axis=1)
+    return on_target, row_total, smooth
 
 
 def _rows(a: np.ndarray, dim: int) -> np.ndarray:
@@ -141,3 +153,8 @@ class Softplus(Function):
     def backward(ctx, grad):
         (a,) = ctx.inputs
         return grad * a.sigmoid()
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        e = np.exp(-np.abs(a))  # sigmoid(a) without overflow, as Sigmoid computes it
+        return grad * np.where(a >= 0, 1 / (1 + e), e / (1 + e))

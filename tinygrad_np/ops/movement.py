@@ -27,11 +27,16 @@ class Reshape(Function):
         (a,) = ctx.inputs
         return grad.reshape(a.shape)
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return np.reshape(grad, a.shape)
+
 
 class Permute(Function):
     """out = a with its axes reordered; the gradient is permuted back"""
 
     is_view = True
+    reads_input_values = False
 
     @staticmethod
     def forward(ctx, a, axes=()):
@@ -42,12 +47,17 @@ class Permute(Function):
     def backward(ctx, grad):
         return grad.permute(*np.argsort(ctx.axes).tolist())
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return grad.transpose(np.argsort(ctx.axes))
+
 
 class Expand(Function):
     """out = a broadcast to `shape` (a read-only view); the adjoint of broadcast is a sum,
     which the engine applies to every gradient, so backward passes `grad` through."""
 
     is_view = True
+    reads_input_values = False
 
     @staticmethod
     def forward(ctx, a, shape=()):
@@ -55,6 +65,10 @@ class Expand(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        return grad
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
         return grad
 
 
@@ -69,6 +83,10 @@ class SumTo(Function):
     def backward(ctx, grad):
         (a,) = ctx.inputs
         return grad.expand(a.shape)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return np.broadcast_to(grad, a.shape)
 
 
 def is_basic_index(index: tuple) -> bool:
@@ -95,6 +113,10 @@ class GetItem(Function):
         (a,) = ctx.inputs
         return IndexAdd.apply(grad, shape=a.shape, index=ctx.index)
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return _index_add(grad, a.shape, ctx.index)
+
 
 class IndexAdd(Function):
     """out = zeros(shape) with `a` added at [index]; repeated indices accumulate;
@@ -103,20 +125,31 @@ class IndexAdd(Function):
     @staticmethod
     def forward(ctx, a, shape=(), index=()):
         ctx.index = index
-        out = np.zeros(shape, dtype=a.dtype)
-        if is_basic_index(index):
-            out[index] = a  # a view: every element appears once
-        else:
-            np.add.at(out, index, a)  # integer arrays may repeat an element
-        return out
+        return _index_add(a, shape, index)
 
     @staticmethod
     def backward(ctx, grad):
         return GetItem.apply(grad, index=ctx.index)
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return grad[ctx.index]
+
+
+def _index_add(a: np.ndarray, shape: tuple[int, ...], index: tuple) -> np.ndarray:
+    """zeros(shape) with `a` added at [index]."""
+    out = np.zeros(shape, dtype=a.dtype)
+    if is_basic_index(index):
+        out[index] = a  # a view: every element appears once
+    else:
+        np.add.at(out, index, a)  # integer arrays may repeat an element
+    return out
+
 
 class Cat(Function):
     """out = the inputs concatenated along `dim`; each input's gradient is its slice"""
+
+    reads_input_values = False
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
@@ -126,9 +159,19 @@ class Cat(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        grads, start = [], 0
-        lead = (slice(None),) * ctx.dim
-        for size, need in zip(ctx.sizes, ctx.needs_input_grad):
-            grads.append(grad[lead + (slice(start, start + size),)] if need else None)
-            start += size
-        return tuple(grads)
+        return _slices(ctx, grad)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, *arrays):
+        return _slices(ctx, grad)
+
+
+def _slices(ctx, grad):
+    """Each input's part of grad along ctx.dim (None where no gradient is needed); works
+    for a Tensor and an ndarray alike."""
+    grads, start = [], 0
+    lead = (slice(None),) * ctx.dim
+    for size, need in zip(ctx.sizes, ctx.needs_input_grad):
+        grads.append(grad[lead + (slice(start, start + size),)] if need else None)
+        start += size
+    return tuple(grads)

@@ -30,6 +30,10 @@ class Sum(Function):
         (a,) = ctx.inputs
         return grad.reshape(_keepdim_shape(a.shape, ctx.axes)).expand(a.shape)
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return np.broadcast_to(np.reshape(grad, _keepdim_shape(a.shape, ctx.axes)), a.shape)
+
 
 class Max(Function):
     """out = max of a over axes; the gradient is shared evenly among the tied maxima, or,
@@ -74,3 +78,8 @@ class LogSumExp(Function):
         (a,) = ctx.inputs
         kshape = _keepdim_shape(a.shape, ctx.axes)
         return grad.reshape(kshape) * (a - ctx.output.reshape(kshape)).exp()
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        kshape = _keepdim_shape(a.shape, ctx.axes)
+        return np.reshape(grad, kshape) * np.exp(a - ctx.output._data.reshape(kshape))

@@ -10,6 +10,8 @@ from ..function import Function
 class Softmax(Function):
     """out = e^(a - max) / Σ e^(a - max);  d/da: out ⊙ (grad - Σ grad ⊙ out)"""
 
+    reads_input_values = False
+
     @staticmethod
     def forward(ctx, a, dim=-1):
         ctx.dim = dim
@@ -22,9 +24,16 @@ class Softmax(Function):
         out = ctx.output
         return out * (grad - (grad * out).sum(ctx.dim, keepdim=True))
 
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        out = ctx.output._data
+        return out * (grad - (grad * out).sum(axis=ctx.dim, keepdims=True))
+
 
 class LogSoftmax(Function):
     """out = a - logsumexp(a), stable for logits of any size;  d/da: grad - softmax Σ grad"""
+
+    reads_input_values = False
 
     @staticmethod
     def forward(ctx, a, dim=-1):
@@ -36,3 +45,7 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad - ctx.output.exp() * grad.sum(ctx.dim, keepdim=True)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return grad - np.exp(ctx.output._data) * grad.sum(axis=ctx.dim, keepdims=True)
