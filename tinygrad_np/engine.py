@@ -27,6 +27,7 @@ def _count_consumers(roots: Sequence[Tensor]) -> dict[int, int]:
     """Pass 1: id(tensor) -> number of graph edges into it; raises on a freed graph."""
     counts: dict[int, int] = {id(r): 0 for r in roots}
     stack = list(dict.fromkeys(roots))  # a root given twice is expanded once
+    seen, push = counts.get, stack.append
     while stack:
         ctx = stack.pop()._ctx
         if ctx is None:
@@ -37,11 +38,12 @@ def _count_consumers(roots: Sequence[Tensor]) -> dict[int, int]:
         for inp in inputs:
             if inp._requires_grad:
                 key = id(inp)
-                if key in counts:
-                    counts[key] += 1
-                else:
+                n = seen(key)
+                if n is None:
                     counts[key] = 1
-                    stack.append(inp)
+                    push(inp)
+                else:
+                    counts[key] = n + 1
     return counts
 
 
@@ -147,28 +149,48 @@ def run_backward(
     ready = [r for r in dict.fromkeys(roots) if counts[id(r)] == 0]
     accumulate = wanted is None
     anomaly = _mode.anomaly  # read once: the checks below run for every edge
-    ndarray = np.ndarray
+    ndarray, getrefcount, make = np.ndarray, sys.getrefcount, tensor_type._make
+    pop = grads.pop
     saved_mode = _mode.grad_enabled
     _mode.grad_enabled = create_graph
     try:
         while ready:
             t = ready.pop()
-            g = grads.pop(id(t), None)
+            g = pop(id(t), None)
             if not accumulate and id(t) in wanted:
                 for position in wanted[id(t)]:
                     captured[position] = g
             ctx = t._ctx
             if ctx is None:  # a leaf
-                if g is not None and accumulate:
+                if g is None or not accumulate:
+                    continue
+                if t._grad is None and type(g) is ndarray and getrefcount(g) <= 2 and \
+                        g.base is None and g.flags.writeable:
+                    t._grad = make(g, False, None)  # only this frame holds g: keep it, no copy
+                else:
                     _accumulate_into_leaf(t, g, create_graph)
                 continue
-            if t._retains_grad and g is not None and accumulate:
-                _retain(t, g, create_graph)
             inputs_of_t = ctx._inputs
             if g is None:  # nothing reached this node; its inputs still wait for it
                 in_grads = (None,) * len(inputs_of_t)
             else:
-                in_grads = _node_backward(ctx, t, g, create_graph, anomaly, tensor_type)
+                if t._retains_grad and accumulate:
+                    _retain(t, g, create_graph)
+                ctx.output = t
+                if anomaly:
+                    in_grads = _blame_nonfinite(ctx, g, create_graph, tensor_type)
+                elif create_graph:
+                    in_grads = ctx.backward(ctx, g)
+                elif ctx.backward_numpy is not None:
+                    in_grads = ctx.backward_numpy(ctx, g, *ctx._input_arrays())
+                else:
+                    in_grads = _tensor_backward(ctx, g, tensor_type)
+                ctx.output = None
+                if type(in_grads) is not tuple:
+                    in_grads = (in_grads,)
+                if len(in_grads) != len(inputs_of_t):
+                    raise RuntimeError(f"{type(ctx).__name__} backward returned {len(in_grads)} "
+                                       f"gradient(s) for {len(inputs_of_t)} input(s)")
             for i, (inp, ig) in enumerate(zip(inputs_of_t, in_grads)):
                 if not inp._requires_grad:
                     continue
@@ -205,32 +227,26 @@ def run_backward(
                                                       False, None) for g in captured]
 
 
-def _node_backward(ctx, t: Tensor, g, create_graph: bool, anomaly: bool, tensor_type) -> tuple:
-    """Run one node's backward with gradient g; return one gradient (or None) per input."""
-    ctx.output = t
+def _tensor_backward(ctx, g, tensor_type) -> tuple:
+    """An op without backward_numpy in the array mode: its Tensor backward, on a wrapped
+    gradient (nothing is recorded, as grad mode is off)."""
+    return ctx.backward(ctx, tensor_type._make(np.asarray(g), False, None))
+
+
+def _blame_nonfinite(ctx, g, create_graph: bool, tensor_type):
+    """Anomaly mode: run ctx's backward; a NaN or inf raised inside the gradient formula
+    (by one of the ops it is written with) is blamed on ctx and the line that created it."""
     try:
         if create_graph:
-            result = ctx.backward(ctx, g)
-        elif ctx.backward_numpy is not None:
-            result = ctx.backward_numpy(ctx, g, *ctx._input_arrays())
-        else:  # an op without an array formula: its Tensor backward, on a wrapped gradient
-            result = ctx.backward(ctx, tensor_type._make(np.asarray(g), False, None))
+            return ctx.backward(ctx, g)
+        if ctx.backward_numpy is not None:  # its results are checked by the caller
+            return ctx.backward_numpy(ctx, g, *ctx._input_arrays())
+        return _tensor_backward(ctx, g, tensor_type)
     except FloatingPointError as e:
-        if not anomaly:
-            raise
         name = type(ctx).__name__
         where = getattr(ctx, "_created_at", "<unknown location>")
         raise FloatingPointError(f"{name} backward produced a non-finite value ({e}); the "
                                  f"{name} was created at {where}") from None
-    ctx.output = None
-    if type(result) is not tuple:
-        result = (result,)
-    if len(result) != len(ctx._inputs):
-        raise RuntimeError(
-            f"{type(ctx).__name__} backward returned {len(result)} gradient(s) "
-            f"for {len(ctx._inputs)} input(s)"
-        )
-    return result
 
 
 def _check_finite_gradient(ctx, i: int, g) -> None:
@@ -283,6 +299,11 @@ def backward(
     """Accumulate d(tensor)/d(leaf) into every leaf's .grad; see Tensor.backward."""
     if retain_graph is None:
         retain_graph = create_graph
+    data = tensor._data
+    if gradient is None and tensor._ctx is not None and data.size == 1:  # a scalar loss
+        g = tensor._make(np.ones(data.shape, data.dtype), False, None)
+        run_backward([tensor], [g], retain_graph, create_graph)
+        return
     (g,) = _root_gradients("backward", [tensor], None if gradient is None else [gradient])
     if tensor._ctx is None:
         warnings.warn(

@@ -43,15 +43,18 @@ class _Mode:
 _mode = _Mode()
 _new = object.__new__
 _ndarray = np.ndarray
-_tensor_class = None  # set on first use; tensor.py builds on this module, so it is imported late
+# tensor.py builds on this module, so the Tensor class is looked up late: on first use, or
+# when tensor.py registers it (_make_tensor is Tensor._make, called for every op's output)
+_tensor_class = None
+_make_tensor = None
 
 
 def _tensor_type() -> type[Tensor]:
-    global _tensor_class
+    global _tensor_class, _make_tensor
     if _tensor_class is None:
         from .tensor import Tensor
 
-        _tensor_class = Tensor
+        _tensor_class, _make_tensor = Tensor, Tensor._make
     return _tensor_class
 
 
@@ -213,20 +216,20 @@ class Function:
                 "Tensor; wrap constants with tinygrad_np.tensor(...)"
             ) from None
         ctx = _new(cls)
-        needs = tuple([t._requires_grad for t in inputs])
-        ctx.needs_input_grad = needs
+        ctx.needs_input_grad = needs = tuple([t._requires_grad for t in inputs])
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not _ndarray:
             out = np.asarray(out)  # NumPy returns scalars from 0-d math
         if _mode.anomaly:
             ctx._created_at = _check_forward(cls.__name__, out)
-        tensor = _tensor_class or _tensor_type()
-        if _mode.grad_enabled and True in needs and out.dtype.kind in "fc":
+        make = _make_tensor or _tensor_type()._make
+        if True in needs and _mode.grad_enabled and out.dtype.kind in "fc":
             ctx._inputs = inputs
+            ctx._arrays = arrays  # the inputs' arrays, for backward_numpy
             ctx._versions = [t._vc[0] for t in inputs]
-            result = tensor._make(out, True, ctx)
+            result = make(out, True, ctx)
         else:
-            result = tensor._make(out, False, None)
+            result = make(out, False, None)
         if cls.is_view and np.may_share_memory(out, arrays[0]):
             result._vc = inputs[0]._vc
         return result
@@ -245,10 +248,9 @@ class Function:
 
     def _input_arrays(self) -> list[np.ndarray]:
         """The input arrays, for backward_numpy; checked as `inputs` is."""
-        inputs = self._inputs
-        if self.reads_input_values and [t._vc[0] for t in inputs] != self._versions:
+        if self.reads_input_values and [t._vc[0] for t in self._inputs] != self._versions:
             self._raise_modified()
-        return [t._data for t in inputs]
+        return self._arrays
 
     def _raise_modified(self) -> None:
         for i, (t, v) in enumerate(zip(self._inputs, self._versions)):

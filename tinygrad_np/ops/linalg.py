@@ -105,9 +105,10 @@ class Linear(Function):
     @staticmethod
     def backward_numpy(ctx, grad, x, w, b=None):
         needs = ctx.needs_input_grad
-        flat_grad = grad.reshape(-1, w.shape[0])
         grad_x = grad @ w if needs[0] else None
-        grad_w = flat_grad.T @ x.reshape(-1, w.shape[1]) if needs[1] else None
+        if x.ndim != 2:  # for w and b, the leading dims are one batch dim
+            grad, x = grad.reshape(-1, w.shape[0]), x.reshape(-1, w.shape[1])
+        grad_w = grad.T @ x if needs[1] else None
         if b is None:
             return grad_x, grad_w
-        return grad_x, grad_w, (flat_grad.sum(axis=0) if needs[2] else None)
+        return grad_x, grad_w, (np.add.reduce(grad, axis=0) if needs[2] else None)

@@ -35,10 +35,10 @@ class CrossEntropy(Function):
         z, t = _rows(a, dim), labels.reshape(-1)
         n_rows, n_classes = z.shape
         eps = label_smoothing
-        shifted = z - z.max(axis=1, keepdims=True)
+        shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
         probs = np.exp(shifted)
-        sum_exp = probs.sum(axis=1, keepdims=True)
-        lse = np.log(sum_exp)[:, 0]
+        sum_exp = np.add.reduce(probs, axis=1, keepdims=True)
+        lse = np.log(sum_exp.reshape(-1))
         probs /= sum_exp  # softmax, saved for backward
         # a row can be ignored only if ignore_index is a class index or some label is not
         # one (in_range: the caller checked all labels are in 0..C-1); else no mask is needed
@@ -70,7 +70,7 @@ class CrossEntropy(Function):
         ctx.reduction, ctx.dim, ctx.scale = reduction, dim, scale
         if reduction == "none":
             return loss.reshape(labels.shape)
-        total = loss.sum()
+        total = np.add.reduce(loss)
         return total if reduction == "sum" else total * scale  # a Python float keeps dtype
 
     @staticmethod
@@ -93,6 +93,12 @@ class CrossEntropy(Function):
     @staticmethod
     def backward_numpy(ctx, grad, a):
         probs = ctx.probs
+        if ctx.w_row is None and not ctx.eps and ctx.reduction != "none":
+            # the common case, q = onehot and r = 1: d = g (p - onehot)
+            g = float(grad) * ctx.scale  # a Python float: d stays in probs' dtype
+            d = probs * g
+            d[ctx.rows, ctx.safe] -= g
+            return _unrows(d, ctx.shape, ctx.dim)
         on_target, row_total, smooth = _targets(ctx)
         if ctx.reduction == "none":
             g = np.asarray(grad).reshape(-1).astype(probs.dtype, copy=False)  # one per row
@@ -136,7 +142,7 @@ def _rows(a: np.ndarray, dim: int) -> np.ndarray:
 def _unrows(d: np.ndarray, shape: tuple[int, ...], dim: int) -> np.ndarray:
     """The inverse of _rows: a (rows, classes) array back to `shape` with classes at `dim`."""
     if len(shape) <= 2 and dim == len(shape) - 1:
-        return d.reshape(shape)
+        return d if d.shape == shape else d.reshape(shape)
     moved = shape[:dim] + shape[dim + 1 :] + (shape[dim],)
     return np.moveaxis(d.reshape(moved), -1, dim)
 
