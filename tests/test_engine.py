@@ -172,6 +172,17 @@ def test_backward_twice_through_shared_subgraph_raises():
         (h * 3).sum().backward()
 
 
+def test_backward_that_fails_part_way_changes_no_grad():
+    # the x * 5 branch runs before the freed Exp is reached; its gradient must not land
+    x = tnp.tensor([1.0, 2.0], requires_grad=True)
+    h = x.exp()
+    (h * 2).sum().backward()
+    first = x.grad.numpy().copy()
+    with pytest.raises(RuntimeError, match="second time"):
+        ((x * 5).sum() + (h * 3).sum()).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), first)
+
+
 def test_retain_graph_allows_second_backward_and_accumulates_twice():
     x = tnp.tensor([1.0, 2.0], requires_grad=True)
     loss = (x * x).sum()

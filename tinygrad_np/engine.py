@@ -1,16 +1,20 @@
-"""The reverse-mode engine: an iterative walk of the graph behind some outputs, then backward().
+"""The reverse-mode engine: a walk of the graph behind some outputs, then backward().
 
-The walk has two passes and no recursion, so graph depth is limited only by memory:
-1. count, for every tensor in the graph, how many recorded edges consume it;
-2. starting from the outputs, run each node's backward once all of its consumers have
-   passed their gradient to it (its count has dropped to zero), sum every gradient to its
-   input's shape, add it to what that input has collected, and free the node.
+Every recorded op has a sequence number, and an op's inputs were made before it, so
+running the ops from the latest to the earliest is a topological order: when a node
+runs, every op that consumed its output (and could add to its gradient) has already run.
+The walk keeps the nodes that have received a gradient in a heap keyed by sequence
+number, runs each once, sums every gradient to its input's shape and adds it to what
+that input has collected, and frees the node. No recursion: graph depth is limited only
+by memory. Leaves receive their total gradient at the end, so a walk that fails part way
+(a freed graph, an anomaly) leaves every .grad as it was.
 """
 
 from __future__ import annotations
 
 import sys
 import warnings
+from heapq import heappop, heappush
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -21,30 +25,6 @@ from .function import _FREED_MESSAGE, _mode, _nonfinite_kind, _tensor_type
 
 if TYPE_CHECKING:
     from .tensor import Tensor
-
-
-def _count_consumers(roots: Sequence[Tensor]) -> dict[int, int]:
-    """Pass 1: id(tensor) -> number of graph edges into it; raises on a freed graph."""
-    counts: dict[int, int] = {id(r): 0 for r in roots}
-    stack = list(dict.fromkeys(roots))  # a root given twice is expanded once
-    seen, push = counts.get, stack.append
-    while stack:
-        ctx = stack.pop()._ctx
-        if ctx is None:
-            continue
-        inputs = ctx._inputs
-        if inputs is None:
-            raise RuntimeError(_FREED_MESSAGE.format(op=type(ctx).__name__))
-        for inp in inputs:
-            if inp._requires_grad:
-                key = id(inp)
-                n = seen(key)
-                if n is None:
-                    counts[key] = 1
-                    push(inp)
-                else:
-                    counts[key] = n + 1
-    return counts
 
 
 def _fit_gradient(op: str, i: int, g, inp: Tensor, tensor_type: type[Tensor]) -> Tensor:
@@ -135,96 +115,108 @@ def run_backward(
     backward_numpy when it has one, else its backward on a wrapped gradient.
     """
     tensor_type = _tensor_type()
-    counts = _count_consumers(roots)
     wanted: dict[int, list[int]] | None = None  # id -> positions (an input may repeat)
     if inputs is not None:
         wanted = {}
         for i, t in enumerate(inputs):
             wanted.setdefault(id(t), []).append(i)
     captured: list = [None] * len(inputs) if inputs is not None else []
-    grads: dict = {}
+    grads: dict = {}  # id(tensor) -> the gradient it has collected so far
+    heap: list = []  # (-sequence number, tensor) for non-leaves with a gradient
+    leaves: list = []  # leaves with a gradient, in the order they got one
     for r, g in zip(roots, root_grads):
         g = g if create_graph else g._data
-        grads[id(r)] = grads[id(r)] + g if id(r) in grads else g
-    ready = [r for r in dict.fromkeys(roots) if counts[id(r)] == 0]
+        if id(r) in grads:
+            grads[id(r)] = grads[id(r)] + g
+            continue
+        grads[id(r)] = g
+        if r._ctx is None:
+            leaves.append(r)
+        else:
+            heappush(heap, (-r._ctx._seq, r))
     accumulate = wanted is None
     anomaly = _mode.anomaly  # read once: the checks below run for every edge
-    ndarray, getrefcount, make = np.ndarray, sys.getrefcount, tensor_type._make
-    pop = grads.pop
+    ndarray, pop, get = np.ndarray, grads.pop, grads.get
     saved_mode = _mode.grad_enabled
     _mode.grad_enabled = create_graph
     try:
-        while ready:
-            t = ready.pop()
-            g = pop(id(t), None)
+        while heap:
+            t = heappop(heap)[1]
+            g = pop(id(t))
             if not accumulate and id(t) in wanted:
                 for position in wanted[id(t)]:
                     captured[position] = g
             ctx = t._ctx
-            if ctx is None:  # a leaf
-                if g is None or not accumulate:
-                    continue
-                if t._grad is None and type(g) is ndarray and getrefcount(g) <= 2 and \
-                        g.base is None and g.flags.writeable:
-                    t._grad = make(g, False, None)  # only this frame holds g: keep it, no copy
-                else:
-                    _accumulate_into_leaf(t, g, create_graph)
-                continue
             inputs_of_t = ctx._inputs
-            if g is None:  # nothing reached this node; its inputs still wait for it
-                in_grads = (None,) * len(inputs_of_t)
+            if inputs_of_t is None:
+                raise RuntimeError(_FREED_MESSAGE.format(op=type(ctx).__name__))
+            if t._retains_grad and accumulate:
+                _retain(t, g, create_graph)
+            ctx.output = t
+            if anomaly:
+                in_grads = _blame_nonfinite(ctx, g, create_graph, tensor_type)
+            elif create_graph:
+                in_grads = ctx.backward(ctx, g)
+            elif ctx.backward_numpy is not None:
+                in_grads = ctx.backward_numpy(ctx, g, *ctx._input_arrays())
             else:
-                if t._retains_grad and accumulate:
-                    _retain(t, g, create_graph)
-                ctx.output = t
-                if anomaly:
-                    in_grads = _blame_nonfinite(ctx, g, create_graph, tensor_type)
-                elif create_graph:
-                    in_grads = ctx.backward(ctx, g)
-                elif ctx.backward_numpy is not None:
-                    in_grads = ctx.backward_numpy(ctx, g, *ctx._input_arrays())
-                else:
-                    in_grads = _tensor_backward(ctx, g, tensor_type)
-                ctx.output = None
-                if type(in_grads) is not tuple:
-                    in_grads = (in_grads,)
-                if len(in_grads) != len(inputs_of_t):
-                    raise RuntimeError(f"{type(ctx).__name__} backward returned {len(in_grads)} "
-                                       f"gradient(s) for {len(inputs_of_t)} input(s)")
+                in_grads = _tensor_backward(ctx, g, tensor_type)
+            ctx.output = None
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            if len(in_grads) != len(inputs_of_t):
+                raise RuntimeError(f"{type(ctx).__name__} backward returned {len(in_grads)} "
+                                   f"gradient(s) for {len(inputs_of_t)} input(s)")
             for i, (inp, ig) in enumerate(zip(inputs_of_t, in_grads)):
-                if not inp._requires_grad:
+                if ig is None or not inp._requires_grad:
                     continue
+                data = inp._data
+                if create_graph:
+                    if type(ig) is not tensor_type or ig._data.shape != data.shape or \
+                            ig._data.dtype != data.dtype:
+                        ig = _fit_gradient(type(ctx).__name__, i, ig, inp, tensor_type)
+                elif type(ig) is not ndarray or ig.shape != data.shape or \
+                        ig.dtype != data.dtype:
+                    ig = _fit_array(type(ctx).__name__, i, ig, inp)
+                if anomaly:
+                    _check_finite_gradient(ctx, i, ig)
                 key = id(inp)
-                if ig is not None:
-                    data = inp._data
-                    if create_graph:
-                        if type(ig) is not tensor_type or ig._data.shape != data.shape or \
-                                ig._data.dtype != data.dtype:
-                            ig = _fit_gradient(type(ctx).__name__, i, ig, inp, tensor_type)
-                    elif type(ig) is not ndarray or ig.shape != data.shape or \
-                            ig.dtype != data.dtype:
-                        ig = _fit_array(type(ctx).__name__, i, ig, inp)
-                    if anomaly:
-                        _check_finite_gradient(ctx, i, ig)
-                    prev = grads.get(key)
-                    grads[key] = ig if prev is None else prev + ig
-                remaining = counts[key] - 1
-                counts[key] = remaining
-                if remaining == 0:
-                    ready.append(inp)
+                prev = get(key)
+                if prev is not None:
+                    grads[key] = prev + ig
+                    continue
+                grads[key] = ig
+                producer = inp._ctx
+                if producer is None:
+                    leaves.append(inp)
+                else:
+                    heappush(heap, (-producer._seq, inp))
             if not retain_graph:
                 ctx._release()
             # drop this step's references now, so a leaf's gradient can be taken over
             t = g = ctx = in_grads = ig = prev = None
     finally:
         _mode.grad_enabled = saved_mode
-    if inputs is None:
-        return None
-    if create_graph:
-        return captured
-    # held by the captured list and the loop variable
-    return [None if g is None else tensor_type._make(g if _owned(g, 2) else np.array(g),
-                                                      False, None) for g in captured]
+    if not accumulate:
+        for leaf in leaves:
+            for position in wanted.get(id(leaf), ()):
+                captured[position] = grads[id(leaf)]
+        if create_graph:
+            return captured
+        grads.clear()
+        # each result is held by the captured list and the loop variable
+        return [None if g is None else tensor_type._make(g if _owned(g, 2) else np.array(g),
+                                                          False, None) for g in captured]
+    make, getrefcount = tensor_type._make, sys.getrefcount
+    for leaf in leaves:
+        g = pop(id(leaf))
+        if leaf._grad is None and type(g) is ndarray and getrefcount(g) <= 2 and \
+                g.base is None and g.flags.writeable:
+            leaf._grad = make(g, False, None)  # only this frame holds g: keep it, no copy
+        else:
+            _accumulate_into_leaf(leaf, g, create_graph)
+        g = None
+    return None
 
 
 def _tensor_backward(ctx, g, tensor_type) -> tuple:

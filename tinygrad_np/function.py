@@ -21,6 +21,7 @@ backward runs), so a graph holds no reference cycles and is freed by reference c
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ class _Mode:
 
 
 _mode = _Mode()
+_next_sequence_number = itertools.count().__next__  # numbers the recorded ops in order
 _new = object.__new__
 _ndarray = np.ndarray
 # tensor.py builds on this module, so the Tensor class is looked up late: on first use, or
@@ -226,6 +228,7 @@ class Function:
         if True in needs and _mode.grad_enabled and out.dtype.kind in "fc":
             ctx._inputs = inputs
             ctx._arrays = arrays  # the inputs' arrays, for backward_numpy
+            ctx._seq = _next_sequence_number()  # the engine runs later ops first
             ctx._versions = [t._vc[0] for t in inputs]
             result = make(out, True, ctx)
         else:
@@ -276,9 +279,11 @@ class Function:
         return self._saved
 
     def _release(self) -> None:
-        """Drop every saved array and input reference: the graph behind this node is freed."""
+        """Drop every saved array and input reference: the graph behind this node is freed.
+        The sequence number stays, so a later backward reaches the node and reports it."""
+        seq = self._seq
         self.__dict__.clear()
-        self._inputs = None
+        self._inputs, self._seq = None, seq
 
 
 _FREED_MESSAGE = (

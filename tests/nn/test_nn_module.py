@@ -142,6 +142,27 @@ def test_delattr_removes_a_registered_module():
     assert [n for n, _ in net.named_children()] == ["block"]
 
 
+def test_attribute_reads_follow_every_kind_of_registration_change():
+    # attributes are mirrored in the instance dict for speed; every change must show
+    m = nn.Module()
+    first, second = nn.Parameter(tnp.ones(2)), nn.Parameter(tnp.zeros(2))
+    m.w = first
+    m.w = second
+    assert m.w is second and m._parameters["w"] is second
+    m.w = None
+    assert m.w is None and m._parameters["w"] is None
+    m.register_parameter("w", first)
+    assert m.w is first
+    m.register_buffer("w", np.zeros(3, dtype=np.float32))  # a buffer replaces the parameter
+    assert "w" not in m._parameters and m.w.shape == (3,)
+    m.w = np.ones(3, dtype=np.float32)
+    assert m.w.tolist() == [1.0, 1.0, 1.0]
+    m.add_module("w", nn.Linear(2, 2))
+    assert isinstance(m.w, nn.Linear) and "w" not in m._buffers
+    del m.w
+    assert not hasattr(m, "w") and "w" not in m._modules
+
+
 def test_register_buffer_accepts_tensor_array_and_none_and_skips_non_persistent():
     m = nn.Module()
     m.register_buffer("a", tnp.ones(2))

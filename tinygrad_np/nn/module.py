@@ -94,28 +94,35 @@ class Module:
         self._non_persistent_buffers.discard(name)
         self.__dict__.pop(name, None)
 
+    def _put(self, store: str, name: str, value: Any) -> None:
+        """Register `value` under `name` in `store`. The instance dict holds it too, so that
+        reading `self.weight` in every forward is a plain attribute lookup."""
+        d = self.__dict__
+        d[store][name] = value
+        d[name] = value
+
     def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
         if isinstance(value, Parameter):
             self._store("_parameters", name, "parameter")
             self._forget(name)
-            d["_parameters"][name] = value
+            self._put("_parameters", name, value)
         elif isinstance(value, Module):
             self._store("_modules", name, "module")
             self._forget(name)
-            d["_modules"][name] = value
+            self._put("_modules", name, value)
         elif name in d.get("_parameters", ()):
             if value is not None:
                 raise TypeError(f"cannot assign a {type(value).__name__} to {name!r}, a "
                                 "parameter of this module: expected nn.Parameter or None")
-            d["_parameters"][name] = None
+            self._put("_parameters", name, None)
         elif name in d.get("_modules", ()):
             if value is not None:
                 raise TypeError(f"cannot assign a {type(value).__name__} to {name!r}, a "
                                 "sub-module of this module: expected a Module or None")
-            d["_modules"][name] = None
+            self._put("_modules", name, None)
         elif name in d.get("_buffers", ()):
-            d["_buffers"][name] = _as_buffer(name, value)
+            self._put("_buffers", name, _as_buffer(name, value))
         else:
             if isinstance(value, Tensor) and value.requires_grad and value.is_leaf:
                 warnings.warn(
@@ -127,7 +134,7 @@ class Module:
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
-        # only reached when ordinary lookup fails: parameters, buffers and modules live here
+        # only reached when ordinary lookup fails (the instance dict mirrors the stores)
         d = self.__dict__
         for store in _STORES:
             if store in d and name in d[store]:
@@ -148,7 +155,7 @@ class Module:
                             f"got {type(param).__name__}")
         self._store("_parameters", name, "parameter")
         self._forget(name)
-        self._parameters[name] = param
+        self._put("_parameters", name, param)
 
     def register_buffer(self, name: str, tensor: Tensor | np.ndarray | None,
                         persistent: bool = True) -> None:
@@ -171,7 +178,7 @@ class Module:
         _check_name(self, name, "register_buffer")
         self._store("_buffers", name, "buffer")
         self._forget(name)
-        self._buffers[name] = _as_buffer(name, tensor)
+        self._put("_buffers", name, _as_buffer(name, tensor))
         if not persistent:
             self._non_persistent_buffers.add(name)
 
@@ -183,7 +190,7 @@ class Module:
                             f"{type(module).__name__}")
         self._store("_modules", name, "module")
         self._forget(name)
-        self._modules[name] = module
+        self._put("_modules", name, module)
 
     # ---- traversal -----------------------------------------------------------------------
 
