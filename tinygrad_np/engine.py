@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import sys
 import warnings
-from heapq import heappop, heappush
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING
 
 import numpy as np
