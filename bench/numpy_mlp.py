@@ -81,10 +81,12 @@ class NumpyMLP:
                 g *= self.lr
                 p -= g
             return
-        # Adam, as torch.optim.Adam: step = lr / (1 - b1^t), denom = sqrt(v) / sqrt(1 - b2^t)
-        # + eps; every intermediate goes into a preallocated scratch array
-        step = self.lr / (1 - self.b1**self.t)
-        root_c2 = (1 - self.b2**self.t) ** 0.5
+        # Adam, as torch.optim.Adam: p -= lr / (1 - b1^t) * m / (sqrt(v) / c + eps) with
+        # c = sqrt(1 - b2^t), multiplied through by c to save a pass over the arrays:
+        # p -= (lr c / (1 - b1^t)) * m / (sqrt(v) + eps c); every intermediate goes into a
+        # preallocated scratch array
+        c = (1 - self.b2**self.t) ** 0.5
+        step = self.lr * c / (1 - self.b1**self.t)
         for p, g, m, v, tmp in zip(self.params, grads, self.m, self.v, self.scratch):
             m *= self.b1
             np.multiply(g, 1 - self.b1, out=tmp)
@@ -94,8 +96,7 @@ class NumpyMLP:
             g *= 1 - self.b2
             v += g
             np.sqrt(v, out=tmp)
-            tmp /= root_c2
-            tmp += self.eps
+            tmp += self.eps * c
             np.divide(m, tmp, out=tmp)
             tmp *= step
             p -= tmp

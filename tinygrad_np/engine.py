@@ -27,38 +27,36 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-def _fit_gradient(op: str, i: int, g, inp: Tensor, tensor_type: type[Tensor]) -> Tensor:
+def _fit_gradient(ctx, i: int, g, inp: Tensor, tensor_type: type[Tensor]) -> Tensor:
     """Wrap, sum to the input's shape (the adjoint of broadcasting) and cast to its dtype."""
     if not isinstance(g, tensor_type):
         g = tensor_type._make(np.asarray(g, dtype=inp.data.dtype), False, None)
     if g.shape != inp.shape:
-        _check_broadcasts(op, i, g.shape, inp.shape)
+        _check_broadcasts(ctx, i, g.shape, inp.shape)
         g = g._sum_to(inp.shape)
     if g.data.dtype != inp.data.dtype:
         g = g.to(inp.data.dtype)
     return g
 
 
-def _fit_array(op: str, i: int, g, inp: Tensor) -> np.ndarray:
+def _fit_array(ctx, i: int, g, inp: Tensor) -> np.ndarray:
     """_fit_gradient for the array mode: any array-like becomes an ndarray of the input's
     shape and dtype (a Tensor from a backward without backward_numpy is unwrapped)."""
-    if hasattr(g, "_data"):
-        g = g._data
     data = inp._data
-    g = np.asarray(g)
+    g = np.asarray(g._data if hasattr(g, "_data") else g)
     if g.shape != data.shape:
-        _check_broadcasts(op, i, g.shape, data.shape)
+        _check_broadcasts(ctx, i, g.shape, data.shape)
         g = sum_to(g, data.shape)
     return g if g.dtype == data.dtype else g.astype(data.dtype)
 
 
-def _check_broadcasts(op: str, i: int, shape: tuple[int, ...], target: tuple[int, ...]) -> None:
+def _check_broadcasts(ctx, i: int, shape: tuple[int, ...], target: tuple[int, ...]) -> None:
     try:
         sum_to_axes(shape, target)
     except ValueError:
         raise RuntimeError(
-            f"{op} backward returned a gradient of shape {shape} for input {i} of shape "
-            f"{target}; it must have the input's shape or one that broadcasts from it"
+            f"{type(ctx).__name__} backward returned a gradient of shape {shape} for input {i} "
+            f"of shape {target}; it must have the input's shape or one that broadcasts from it"
         ) from None
 
 
@@ -152,7 +150,7 @@ def run_backward(
                 raise RuntimeError(_FREED_MESSAGE.format(op=type(ctx).__name__))
             if t._retains_grad and accumulate:
                 _retain(t, g, create_graph)
-            ctx.output = t
+            ctx.output = t  # lent for the backward; _release or the line below takes it back
             if anomaly:
                 in_grads = _blame_nonfinite(ctx, g, create_graph, tensor_type)
             elif create_graph:
@@ -161,7 +159,8 @@ def run_backward(
                 in_grads = ctx.backward_numpy(ctx, g, *ctx._input_arrays())
             else:
                 in_grads = _tensor_backward(ctx, g, tensor_type)
-            ctx.output = None
+            if retain_graph:
+                ctx.output = None  # the node stays: it must not keep its output alive
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             if len(in_grads) != len(inputs_of_t):
@@ -174,10 +173,10 @@ def run_backward(
                 if create_graph:
                     if type(ig) is not tensor_type or ig._data.shape != data.shape or \
                             ig._data.dtype != data.dtype:
-                        ig = _fit_gradient(type(ctx).__name__, i, ig, inp, tensor_type)
+                        ig = _fit_gradient(ctx, i, ig, inp, tensor_type)
                 elif type(ig) is not ndarray or ig.shape != data.shape or \
                         ig.dtype != data.dtype:
-                    ig = _fit_array(type(ctx).__name__, i, ig, inp)
+                    ig = _fit_array(ctx, i, ig, inp)
                 if anomaly:
                     _check_finite_gradient(ctx, i, ig)
                 key = id(inp)

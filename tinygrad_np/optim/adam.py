@@ -21,6 +21,7 @@ class Adam(Optimizer):
         v = beta2 * v + (1 - beta2) * g²
         v̂ = max(v̂, v) if amsgrad, else v
         p = p - lr / (1 - beta1^t) * m / (sqrt(v̂) / sqrt(1 - beta2^t) + eps)
+    (the same update as torch.optim.Adam, to rounding)
 
     Args:
         params: an iterable of parameters, or of dicts defining parameter groups.
@@ -80,29 +81,28 @@ class Adam(Optimizer):
                 np.multiply(data, 1.0 - lr * weight_decay, out=data)  # p *= 1 - lr wd
         else:
             g = self._effective_grad(p, data, grad, weight_decay, maximize, i=1)
-        state["step"] += 1
-        t = state["step"]
+        t = state["step"] = state["step"] + 1
         m, v = state["exp_avg"], state["exp_avg_sq"]
         tmp = self._work_array(p, 0)
-        # m = beta1 m + (1 - beta1) g, written m + (1 - beta1)(g - m) as torch's lerp_
-        np.subtract(g, m, out=tmp)
-        np.multiply(tmp, 1.0 - beta1, out=tmp)
+        # m = beta1 m + (1 - beta1) g
+        np.multiply(m, beta1, out=m)
+        np.multiply(g, 1.0 - beta1, out=tmp)
         np.add(m, tmp, out=m)
         # v = beta2 v + (1 - beta2) g²
         np.multiply(v, beta2, out=v)
-        np.multiply(g, 1.0 - beta2, out=tmp)
-        np.multiply(tmp, g, out=tmp)
+        np.multiply(g, g, out=tmp)
+        np.multiply(tmp, 1.0 - beta2, out=tmp)
         np.add(v, tmp, out=v)
         if amsgrad:
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-        # bias corrections: m̂ = m / (1 - beta1^t), v̂ = v / (1 - beta2^t)
-        step_size = lr / (1.0 - beta1**t)
-        bias_correction2_sqrt = (1.0 - beta2**t) ** 0.5
-        np.sqrt(v, out=tmp)  # denom = sqrt(v) / sqrt(1 - beta2^t) + eps
-        np.divide(tmp, bias_correction2_sqrt, out=tmp)
-        np.add(tmp, eps, out=tmp)
+        # p -= lr / (1 - beta1^t) * m / (sqrt(v) / c + eps) with c = sqrt(1 - beta2^t), the
+        # bias corrections of m and v; multiplied through by c, it is one pass shorter:
+        # p -= (lr c / (1 - beta1^t)) * m / (sqrt(v) + eps c)
+        c = (1.0 - beta2**t) ** 0.5
+        np.sqrt(v, out=tmp)
+        np.add(tmp, eps * c, out=tmp)
         np.divide(m, tmp, out=tmp)
-        np.multiply(tmp, step_size, out=tmp)
+        np.multiply(tmp, lr * c / (1.0 - beta1**t), out=tmp)
         np.subtract(data, tmp, out=data)
 
 
