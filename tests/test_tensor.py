@@ -78,6 +78,29 @@ def test_in_place_change_of_a_view_that_was_saved_raises_at_backward():
         loss.backward()
 
 
+def test_in_place_change_of_a_view_of_a_view_raises_at_backward():
+    w = tnp.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    v = w.T.reshape(4)  # both views share w's counter, made when the first view is taken
+    loss = (v * v).sum()
+    with tnp.no_grad():
+        w[0, 0] = 5.0
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
+def test_in_place_change_of_an_unrelated_tensor_is_not_a_change_to_a_saved_one():
+    # fresh tensors start on one shared "never changed" counter: bumping one must not
+    # look like a change to any other
+    w = tnp.tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    other = tnp.tensor([1.0, 2.0])
+    with tnp.no_grad():
+        other.add_(1)
+        other.mul_(2)
+    loss.backward()
+    assert w.grad.tolist() == [2.0, 4.0]
+
+
 def test_in_place_change_of_input_whose_value_backward_does_not_read_is_fine():
     w = tnp.tensor([1.0, 2.0], requires_grad=True)
     loss = (w + 1).sum() + (2 - w).sum() + (-w).sum()  # Add, Sub and Neg never read w

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._shapes import sum_to, sum_to_axes
-from .function import _FREED_MESSAGE, _mode, _nonfinite_kind, _tensor_type
+from .function import _FREED_MESSAGE, _bump_version, _mode, _nonfinite_kind, _tensor_type
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -85,7 +85,7 @@ def _accumulate_into_leaf(leaf: Tensor, g, create_graph: bool) -> None:
         leaf._grad = old.detach() + g
     else:
         np.add(old._data, g, out=old._data)
-        old._vc[0] += 1
+        _bump_version(old)
 
 
 def _retain(t: Tensor, g, create_graph: bool) -> None:

@@ -42,6 +42,31 @@ class _Mode:
 
 
 _mode = _Mode()
+
+# Version counters: a tensor's `_vc` is a one-element list [n], shared with its views and
+# bumped by every in-place change, so backward can tell that an input it saved has changed.
+# Most tensors are never changed in place, so they all start on one shared immutable (0,)
+# and get a list of their own only when they are first bumped or shared (a tuple, so that
+# bumping it by mistake raises instead of changing every tensor's version).
+_UNCHANGED = (0,)
+
+
+def _bump_version(t: Tensor) -> None:
+    """Record an in-place change of t (and of every view that shares its counter)."""
+    vc = t._vc
+    if vc is _UNCHANGED:
+        t._vc = [1]
+    else:
+        vc[0] += 1
+
+
+def _shared_version(t: Tensor) -> list[int]:
+    """t's counter, made its own first, for a view or alias that must see t's changes."""
+    vc = t._vc
+    if vc is _UNCHANGED:
+        vc = t._vc = [0]
+    return vc
+
 _next_sequence_number = itertools.count().__next__  # numbers the recorded ops in order
 _new = object.__new__
 _ndarray = np.ndarray
@@ -227,14 +252,13 @@ class Function:
         make = _make_tensor or _tensor_type()._make
         if True in needs and _mode.grad_enabled and out.dtype.kind in "fc":
             ctx._inputs = inputs
-            ctx._arrays = arrays  # the inputs' arrays, for backward_numpy
             ctx._seq = _next_sequence_number()  # the engine runs later ops first
-            ctx._versions = [t._vc[0] for t in inputs]
+            ctx._versions = tuple([t._vc[0] for t in inputs])
             result = make(out, True, ctx)
         else:
             result = make(out, False, None)
         if cls.is_view and np.may_share_memory(out, arrays[0]):
-            result._vc = inputs[0]._vc
+            result._vc = _shared_version(inputs[0])
         return result
 
     # ---- what backward reads -------------------------------------------------------------
@@ -245,15 +269,16 @@ class Function:
         inputs = self._inputs
         if inputs is None:
             raise RuntimeError(_FREED_MESSAGE.format(op=type(self).__name__))
-        if [t._vc[0] for t in inputs] != self._versions:
+        if tuple([t._vc[0] for t in inputs]) != self._versions:
             self._raise_modified()
         return inputs
 
     def _input_arrays(self) -> list[np.ndarray]:
         """The input arrays, for backward_numpy; checked as `inputs` is."""
-        if self.reads_input_values and [t._vc[0] for t in self._inputs] != self._versions:
+        inputs = self._inputs
+        if self.reads_input_values and tuple([t._vc[0] for t in inputs]) != self._versions:
             self._raise_modified()
-        return self._arrays
+        return [t._data for t in inputs]
 
     def _raise_modified(self) -> None:
         for i, (t, v) in enumerate(zip(self._inputs, self._versions)):

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import engine
 from ._shapes import as_shape, normalize_dim, reshape_shape
-from .function import _mode
+from .function import _UNCHANGED, _bump_version, _mode, _shared_version
 from .ops.elementwise import (
     Abs,
     Add,
@@ -104,7 +104,7 @@ class Tensor:
         self._requires_grad = bool(requires_grad)
         self._grad = None
         self._ctx = None
-        self._vc = [0]  # version counter, shared with views; bumped by in-place updates
+        self._vc = _UNCHANGED  # version counter, shared with views (see function.py)
         self._retains_grad = False
 
     @classmethod
@@ -115,7 +115,7 @@ class Tensor:
         t._requires_grad = requires_grad
         t._grad = None
         t._ctx = ctx
-        t._vc = [0]
+        t._vc = _UNCHANGED
         t._retains_grad = False
         return t
 
@@ -132,7 +132,7 @@ class Tensor:
         if self._requires_grad and arr.dtype.kind not in "fc":
             raise TypeError(f"data: a tensor that requires grad cannot hold {arr.dtype} data")
         self._data = arr
-        self._vc[0] += 1  # whatever saved the old array must not silently use the new one
+        _bump_version(self)  # whatever saved the old array must not silently use the new one
 
     @property
     def requires_grad(self) -> bool:
@@ -236,7 +236,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and version counter)."""
         t = Tensor._make(self._data, False, None)
-        t._vc = self._vc
+        t._vc = _shared_version(self)
         return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -583,7 +583,7 @@ class Tensor:
             raise ValueError(f"{op}: cannot update a tensor of shape {self.shape} "
                              f"({self.dtype}) in place with a value of shape {shape}: "
                              f"{e}") from None
-        self._vc[0] += 1
+        _bump_version(self)
         return self
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
@@ -610,7 +610,7 @@ class Tensor:
             raise ValueError("clamp_: at least one of min and max must be given")
         self._check_inplace("clamp_")
         np.clip(self._data, min, max, out=self._data)
-        self._vc[0] += 1
+        _bump_version(self)
         return self
 
     def _augmented(self, op: str, ufunc, fn, other: Any) -> Tensor:
@@ -638,7 +638,7 @@ class Tensor:
             raise ValueError(f"setitem: cannot assign a value of shape {np.shape(value)} to "
                              f"{index!r} of a tensor of shape {self.shape} ({self.dtype}): "
                              f"{e}") from None
-        self._vc[0] += 1
+        _bump_version(self)
 
     # ---- conversion ----------------------------------------------------------------------
 
@@ -745,7 +745,7 @@ def zero_grads(tensors: Any, set_to_none: bool = True) -> None:
             p._grad = Tensor._make(np.zeros(g.shape, dtype=g.dtype), False, None)
         else:
             g._data.fill(0)
-            g._vc[0] += 1
+            _bump_version(g)
 
 
 def _promote(a: Tensor, b: Tensor, true_division: bool) -> tuple[Tensor, Tensor]:

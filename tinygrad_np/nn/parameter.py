@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..function import _shared_version
 from ..tensor import Tensor
 
 
@@ -39,7 +40,7 @@ class Parameter(Tensor):
             data, shared = data.data, data
         super().__init__(data, requires_grad=requires_grad)
         if shared is not None:
-            self._vc = shared._vc  # one array, one version counter: in-place changes are seen
+            self._vc = _shared_version(shared)  # one array, one counter: changes are seen
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import enable_grad
+from ..function import _bump_version, enable_grad
 from ..tensor import Tensor, zero_grads
 
 
@@ -187,7 +187,7 @@ class Optimizer:
                 if g is None:
                     continue
                 self._update(p, p._data, g._data, self.state[p], *options)
-                p._vc[0] += 1  # a graph that saved the old values must refuse to backward
+                _bump_version(p)  # a graph that saved the old values must refuse to backward
         return loss
 
     def _group_options(self, group: dict[str, Any]) -> tuple:
