@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.elementwise import ReLU
 from ..ops.linalg import Linear
 from ..ops.loss import CrossEntropy, Softplus
 from ..random import generator
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}  # by itemsize
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
@@ -55,7 +57,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def relu(input: Tensor) -> Tensor:  # noqa: A002
     """max(x, 0) elementwise."""
-    return input.relu()
+    return ReLU.apply(input)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
@@ -406,9 +408,11 @@ def _labels(input: Tensor, target: Tensor, ignore_index: int,  # noqa: A002
     if target.shape != expected:
         raise ValueError(f"{op}: input of shape {input.shape} needs class labels of shape "
                          f"{expected}, got target of shape {target.shape}")
-    labels = target.data
+    labels = target._data
     n_classes = input.shape[_class_dim(input)]
-    if labels.size == 0 or (labels.min() >= 0 and labels.max() < n_classes):
+    # one pass: seen as unsigned, a negative label is larger than any class index
+    as_unsigned = labels.view(_UNSIGNED[labels.dtype.itemsize])
+    if labels.size == 0 or np.maximum.reduce(as_unsigned, axis=None) < n_classes:
         return labels, True
     bad = labels[(labels != ignore_index) & ((labels < 0) | (labels >= n_classes))]
     if bad.size:
