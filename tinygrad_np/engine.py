@@ -176,7 +176,9 @@ def run_backward(
                         ig = _fit_gradient(ctx, i, ig, inp, tensor_type)
                 elif type(ig) is not ndarray or ig.shape != data.shape or \
                         ig.dtype != data.dtype:
-                    ig = _fit_array(ctx, i, ig, inp)
+                    # NumPy's 0-d math returns scalars; one of the input's type can stay one
+                    if data.ndim or type(ig) is not data.dtype.type:
+                        ig = _fit_array(ctx, i, ig, inp)
                 if anomaly:
                     _check_finite_gradient(ctx, i, ig)
                 key = id(inp)

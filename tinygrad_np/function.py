@@ -234,8 +234,16 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **kwargs: Any) -> Tensor:
         """Run the op on Tensors; record it in the graph when an input requires grad."""
-        try:
-            arrays = [t._data for t in inputs]
+        try:  # unrolled for one and two inputs, the common arities: this runs for every op
+            if len(inputs) == 2:
+                a, b = inputs
+                arrays, needs = (a._data, b._data), (a._requires_grad, b._requires_grad)
+            elif len(inputs) == 1:
+                a = inputs[0]
+                arrays, needs = (a._data,), (a._requires_grad,)
+            else:
+                arrays = [t._data for t in inputs]
+                needs = tuple([t._requires_grad for t in inputs])
         except AttributeError:
             bad = next(i for i, t in enumerate(inputs) if not hasattr(t, "_data"))
             raise TypeError(
@@ -243,7 +251,7 @@ class Function:
                 "Tensor; wrap constants with tinygrad_np.tensor(...)"
             ) from None
         ctx = _new(cls)
-        ctx.needs_input_grad = needs = tuple([t._requires_grad for t in inputs])
+        ctx.needs_input_grad = needs
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not _ndarray:
             out = np.asarray(out)  # NumPy returns scalars from 0-d math

@@ -718,8 +718,9 @@ _constants: dict = {}
 
 def _constant(value: Any, dtype: np.dtype) -> Tensor:
     """A read-only 0-d tensor for a Python scalar, cached: `x * 0.5` in a loop makes one."""
-    # the sign tells 0.0 from -0.0, which compare equal but divide differently
-    key = (type(value), value, dtype, math.copysign(1, value) if type(value) is float else 1)
+    # the array depends only on the value and the dtype; the sign tells 0.0 from -0.0, which
+    # compare equal but divide differently
+    key = (value, dtype) if value else (value, dtype, math.copysign(1, value))
     t = _constants.get(key)
     if t is None:
         if len(_constants) >= 4096:  # scalars that change every step must not pile up
