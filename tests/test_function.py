@@ -139,3 +139,99 @@ def test_custom_op_output_of_integer_dtype_does_not_require_grad():
 
     out = Round.apply(tnp.tensor([1.4, 2.6], requires_grad=True))
     assert out.dtype == np.int64 and not out.requires_grad
+
+
+# ---- backward_numpy: the same gradient on arrays ---------------------------------------------
+
+
+class _TracedCube(tnp.Function):
+    """out = x³, with both backwards; `calls` records which one the engine ran."""
+
+    calls: list = []
+
+    @staticmethod
+    def forward(ctx, x):
+        return x**3
+
+    @staticmethod
+    def backward(ctx, grad):
+        _TracedCube.calls.append("backward")
+        (x,) = ctx.inputs
+        return grad * 3 * x * x
+
+    @staticmethod
+    def backward_numpy(ctx, grad, x):
+        _TracedCube.calls.append("backward_numpy")
+        return grad * 3 * x * x
+
+
+def test_backward_numpy_runs_unless_the_backward_is_recorded():
+    _TracedCube.calls = []
+    x = tnp.tensor([1.0, 2.0], requires_grad=True)
+    _TracedCube.apply(x).sum().backward()
+    assert _TracedCube.calls == ["backward_numpy"] and x.grad.tolist() == [3.0, 12.0]
+    _TracedCube.calls = []
+    (g,) = tnp.grad(_TracedCube.apply(x).sum(), x, create_graph=True)
+    assert _TracedCube.calls == ["backward"]
+    (gg,) = tnp.grad(g.sum(), x)  # 6x, through what backward recorded
+    assert gg.tolist() == [6.0, 12.0]
+
+
+def test_backward_numpy_gradient_is_summed_to_the_input_shape_and_dtype():
+    class ScaleRows(tnp.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward_numpy(ctx, grad, a, b):
+            return (grad * b).astype(np.float64), grad * a  # b's gradient in a's shape
+
+    a = tnp.ones(3, 2, requires_grad=True)
+    b = tnp.tensor([2.0, 5.0], requires_grad=True)
+    ScaleRows.apply(a, b).sum().backward()
+    assert b.grad.shape == (2,) and b.grad.tolist() == [3.0, 3.0]
+    assert a.grad.dtype == np.float32 and a.grad.numpy()[0].tolist() == [2.0, 5.0]
+
+
+def test_backward_numpy_returning_wrong_number_of_gradients_raises():
+    class Two(tnp.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward_numpy(ctx, grad, a, b):
+            return grad
+
+    a, b = tnp.ones(2, requires_grad=True), tnp.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="Two backward returned 1 gradient"):
+        Two.apply(a, b).sum().backward()
+
+
+def test_reads_input_values_false_allows_an_in_place_change_after_forward():
+    class Shift(tnp.Function):
+        reads_input_values = False
+
+        @staticmethod
+        def forward(ctx, a):
+            return a + 1
+
+        @staticmethod
+        def backward_numpy(ctx, grad, a):
+            return grad
+
+    class Reads(Shift):
+        reads_input_values = True
+
+    for op, allowed in ((Shift, True), (Reads, False)):
+        x = tnp.tensor([1.0, 2.0], requires_grad=True)
+        loss = op.apply(x).sum()
+        with tnp.no_grad():
+            x.add_(1)
+        if allowed:
+            loss.backward()
+            assert x.grad.tolist() == [1.0, 1.0]
+        else:
+            with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+                loss.backward()

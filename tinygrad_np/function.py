@@ -200,6 +200,11 @@ class Function:
     Anything else forward stores on `ctx` is a constant to backward. The engine sums each
     returned gradient to its input's shape, so backward may return a broadcast shape.
 
+    Optionally, `backward_numpy(ctx, grad, *arrays)` gives the same gradient on ndarrays
+    (the output's gradient and the input arrays); a backward that is not itself recorded
+    (create_graph=False, the usual case) then runs it instead of `backward`, which is
+    faster. Set `reads_input_values = False` if it reads only the inputs' shapes.
+
     Example:
         >>> import numpy as np, tinygrad_np as tnp
         >>> class Cube(tnp.Function):
