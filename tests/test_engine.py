@@ -532,3 +532,56 @@ def test_grad_of_the_same_output_twice_sums_both():
     y = (x * x).sum()
     (g,) = tnp.grad([y, y], [x])
     np.testing.assert_array_equal(g.numpy(), [4.0, 8.0])  # 2 * 2x
+
+
+# ---- found by review of the faster engine ----------------------------------------------------
+
+
+def test_create_graph_backward_inside_no_grad_keeps_the_gradients_graph():
+    x = tnp.tensor([1.0, 2.0], requires_grad=True)
+    (x**3).sum().backward(create_graph=True)
+    loss = (x**3).sum()
+    with tnp.no_grad():
+        loss.backward(create_graph=True)  # x.grad = 6x², recorded
+    assert x.grad.requires_grad
+    (g2,) = tnp.grad(x.grad.sum(), x)
+    assert g2.tolist() == [12.0, 24.0]
+
+
+def test_create_graph_gradients_of_two_leaves_are_not_one_tensor():
+    a = tnp.tensor(1.0, requires_grad=True)
+    b = tnp.tensor(1.0, requires_grad=True)
+    (a + b).backward(create_graph=True)  # Add passes one gradient to both
+    assert a.grad is not b.grad
+    (a + b).backward()  # a plain backward adds in place: to each leaf once
+    assert a.grad.item() == 2.0 and b.grad.item() == 2.0
+
+
+def test_create_graph_leaf_gradient_is_not_the_callers_gradient():
+    x = tnp.tensor([1.0, 2.0], requires_grad=True)
+    given = tnp.ones(2)
+    with pytest.warns(UserWarning, match="leaf tensor"):  # x itself is the root
+        x.backward(given, create_graph=True)
+    x.grad.zero_()
+    assert given.tolist() == [1.0, 1.0]
+
+
+def test_root_gradient_takes_the_outputs_dtype():
+    x = tnp.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    y.backward(tnp.ones(2, dtype=np.float64))
+    assert y.grad.dtype == np.float32 and x.grad.dtype == np.float32
+    x.grad = None
+    with pytest.warns(UserWarning, match="leaf tensor"):
+        x.backward(tnp.ones(2, dtype=np.float64))  # a leaf as the root
+    assert x.grad.dtype == np.float32 and x.grad.tolist() == [1.0, 1.0]
+
+
+def test_deep_copied_graph_backpropagates():
+    import copy
+
+    x = tnp.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3  # a non-leaf: its copy has the same op sequence number
+    (h + copy.deepcopy(h)).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]

@@ -7,7 +7,7 @@ The walk keeps the nodes that have received a gradient in a heap keyed by sequen
 number, runs each once, sums every gradient to its input's shape and adds it to what
 that input has collected, and frees the node. No recursion: graph depth is limited only
 by memory. Leaves receive their total gradient at the end, so a walk that fails part way
-(a freed graph, an anomaly) leaves every .grad as it was.
+(a freed graph, an anomaly) leaves every leaf's .grad as it was.
 """
 
 from __future__ import annotations
@@ -60,13 +60,20 @@ def _check_broadcasts(ctx, i: int, shape: tuple[int, ...], target: tuple[int, ..
         ) from None
 
 
+# Taking over arrays by reference count is checked on CPython up to 3.13; elsewhere (other
+# interpreters, or newer CPythons whose stack references may go uncounted) gradients are
+# always copied.
+_REFCOUNTS_ARE_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
+
+
 def _owned(a: np.ndarray, holders: int) -> bool:
     """True if nothing but the engine can see array `a`, so a leaf may keep it as its .grad
     without a copy. CPython reference counts tell: `holders` references are the engine's
     own (the callers' locals); with this function's argument and getrefcount's, any more
     means a gradient also queued for another input or kept by a Tensor or a saved context.
     A view or a read-only array is never owned."""
-    return sys.getrefcount(a) <= holders + 2 and a.base is None and a.flags.writeable
+    return _REFCOUNTS_ARE_EXACT and sys.getrefcount(a) <= holders + 2 and a.base is None \
+        and a.flags.writeable
 
 
 def _accumulate_into_leaf(leaf: Tensor, g, create_graph: bool) -> None:
@@ -74,7 +81,9 @@ def _accumulate_into_leaf(leaf: Tensor, g, create_graph: bool) -> None:
     side is part of a graph."""
     old = leaf._grad
     if create_graph:
-        leaf._grad = g if old is None else old + g
+        # a clone: the same gradient Tensor may reach several leaves (a + b), or be the
+        # caller's own `gradient`; a later in-place accumulation must not reach the others
+        leaf._grad = g.clone() if old is None else old + g
         return
     if type(g) is not np.ndarray:
         g = np.asarray(g)  # a NumPy scalar from 0-d math
@@ -120,7 +129,9 @@ def run_backward(
             wanted.setdefault(id(t), []).append(i)
     captured: list = [None] * len(inputs) if inputs is not None else []
     grads: dict = {}  # id(tensor) -> the gradient it has collected so far
-    heap: list = []  # (-sequence number, tensor) for non-leaves with a gradient
+    # (-sequence number, id, tensor) for non-leaves with a gradient; the id breaks ties
+    # between copies of one node (copy.deepcopy of a graph), which share a number
+    heap: list = []
     leaves: list = []  # leaves with a gradient, in the order they got one
     for r, g in zip(roots, root_grads):
         g = g if create_graph else g._data
@@ -131,7 +142,7 @@ def run_backward(
         if r._ctx is None:
             leaves.append(r)
         else:
-            heappush(heap, (-r._ctx._seq, r))
+            heappush(heap, (-r._ctx._seq, id(r), r))
     accumulate = wanted is None
     anomaly = _mode.anomaly  # read once: the checks below run for every edge
     ndarray, pop, get = np.ndarray, grads.pop, grads.get
@@ -139,7 +150,7 @@ def run_backward(
     _mode.grad_enabled = create_graph
     try:
         while heap:
-            t = heappop(heap)[1]
+            t = heappop(heap)[2]
             g = pop(id(t))
             if not accumulate and id(t) in wanted:
                 for position in wanted[id(t)]:
@@ -191,33 +202,38 @@ def run_backward(
                 if producer is None:
                     leaves.append(inp)
                 else:
-                    heappush(heap, (-producer._seq, inp))
+                    heappush(heap, (-producer._seq, key, inp))
             if not retain_graph:
                 ctx._release()
             # drop this step's references now, so a leaf's gradient can be taken over
             t = g = ctx = in_grads = ig = prev = None
+        if accumulate:  # inside the try: with create_graph, leaf.grad + g is recorded
+            _accumulate_leaves(leaves, grads, create_graph, tensor_type)
+            return None
     finally:
         _mode.grad_enabled = saved_mode
-    if not accumulate:
-        for leaf in leaves:
-            for position in wanted.get(id(leaf), ()):
-                captured[position] = grads[id(leaf)]
-        if create_graph:
-            return captured
-        grads.clear()
-        # each result is held by the captured list and the loop variable
-        return [None if g is None else tensor_type._make(g if _owned(g, 2) else np.array(g),
-                                                          False, None) for g in captured]
-    make, getrefcount = tensor_type._make, sys.getrefcount
+    for leaf in leaves:
+        for position in wanted.get(id(leaf), ()):
+            captured[position] = grads[id(leaf)]
+    if create_graph:
+        return captured
+    grads.clear()
+    # each result is held by the captured list and the loop variable
+    return [None if g is None else tensor_type._make(g if _owned(g, 2) else np.array(g),
+                                                      False, None) for g in captured]
+
+
+def _accumulate_leaves(leaves: list, grads: dict, create_graph: bool, tensor_type) -> None:
+    """Add each leaf's total gradient to its .grad; a sole-owned array is kept, not copied."""
+    ndarray, make, pop = np.ndarray, tensor_type._make, grads.pop
     for leaf in leaves:
         g = pop(id(leaf))
-        if leaf._grad is None and type(g) is ndarray and getrefcount(g) <= 2 and \
-                g.base is None and g.flags.writeable:
+        if leaf._grad is None and type(g) is ndarray and _REFCOUNTS_ARE_EXACT and \
+                sys.getrefcount(g) <= 2 and g.base is None and g.flags.writeable:
             leaf._grad = make(g, False, None)  # only this frame holds g: keep it, no copy
         else:
             _accumulate_into_leaf(leaf, g, create_graph)
         g = None
-    return None
 
 
 def _tensor_backward(ctx, g, tensor_type) -> tuple:
@@ -282,6 +298,8 @@ def _root_gradients(op: str, outputs: Sequence[Tensor], grad_outputs) -> list[Te
                 raise RuntimeError(
                     f"{op}: gradient has shape {g.shape} but the output has shape {out.shape}"
                 )
+            if g.dtype != out.dtype:  # as PyTorch: the gradient takes the output's dtype
+                g = g.to(out.dtype)
         result.append(g)
     return result
 

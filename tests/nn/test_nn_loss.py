@@ -335,3 +335,12 @@ def test_float64_numpy_targets_and_weights_keep_a_float32_loss(loss):
     value = loss(x)
     value.backward()
     assert value.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("byteorder", ["<", ">"])
+def test_cross_entropy_refuses_negative_labels_in_either_byte_order(byteorder):
+    logits = tnp.zeros(2, 300)
+    # byte-swapped, -256 and 1 read as 255 and 256: in range, if the order were ignored
+    labels = np.array([-256, 1], dtype=f"{byteorder}i2")
+    with pytest.raises(IndexError, match=r"\[-256\] out of range"):
+        F.cross_entropy(logits, tnp.Tensor(labels))

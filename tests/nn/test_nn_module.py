@@ -143,7 +143,7 @@ def test_delattr_removes_a_registered_module():
 
 
 def test_attribute_reads_follow_every_kind_of_registration_change():
-    # attributes are mirrored in the instance dict for speed; every change must show
+    # every way of changing what is registered under a name shows in attribute reads
     m = nn.Module()
     first, second = nn.Parameter(tnp.ones(2)), nn.Parameter(tnp.zeros(2))
     m.w = first
@@ -161,6 +161,19 @@ def test_attribute_reads_follow_every_kind_of_registration_change():
     assert isinstance(m.w, nn.Linear) and "w" not in m._buffers
     del m.w
     assert not hasattr(m, "w") and "w" not in m._modules
+
+
+def test_editing_a_store_directly_is_seen_by_attribute_reads_and_forward():
+    # PyTorch-style model surgery: replace a layer through _modules
+    model = nn.Sequential()
+    model.add_module("fc", nn.Linear(2, 1))
+    new_fc = nn.Linear(2, 1)
+    model._modules["fc"] = new_fc
+    assert model.fc is new_fc
+    model(tnp.ones(1, 2)).sum().backward()
+    assert new_fc.weight.grad is not None
+    del new_fc._parameters["bias"]
+    assert not hasattr(new_fc, "bias")
 
 
 def test_register_buffer_accepts_tensor_array_and_none_and_skips_non_persistent():

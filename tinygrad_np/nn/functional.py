@@ -410,9 +410,14 @@ def _labels(input: Tensor, target: Tensor, ignore_index: int,  # noqa: A002
                          f"{expected}, got target of shape {target.shape}")
     labels = target._data
     n_classes = input.shape[_class_dim(input)]
-    # one pass: seen as unsigned, a negative label is larger than any class index
-    as_unsigned = labels.view(_UNSIGNED[labels.dtype.itemsize])
-    if labels.size == 0 or np.maximum.reduce(as_unsigned, axis=None) < n_classes:
+    if labels.size == 0:
+        return labels, True
+    if labels.dtype.isnative:  # one pass: seen as unsigned, a negative label is too large
+        in_range = np.maximum.reduce(labels.view(_UNSIGNED[labels.dtype.itemsize]),
+                                     axis=None) < n_classes
+    else:
+        in_range = labels.min() >= 0 and labels.max() < n_classes
+    if in_range:
         return labels, True
     bad = labels[(labels != ignore_index) & ((labels < 0) | (labels >= n_classes))]
     if bad.size:

@@ -95,11 +95,10 @@ class Module:
         self.__dict__.pop(name, None)
 
     def _put(self, store: str, name: str, value: Any) -> None:
-        """Register `value` under `name` in `store`. The instance dict holds it too, so that
-        reading `self.weight` in every forward is a plain attribute lookup."""
-        d = self.__dict__
-        d[store][name] = value
-        d[name] = value
+        """Register `value` under `name` in `store` (`_parameters`, `_buffers`, `_modules`);
+        attribute reads find it there through __getattr__, so code that edits a store
+        directly (model._modules["fc"] = ..., as in PyTorch) is seen at once."""
+        self.__dict__[store][name] = value
 
     def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
@@ -134,8 +133,11 @@ class Module:
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
-        # only reached when ordinary lookup fails (the instance dict mirrors the stores)
+        # only reached when ordinary lookup fails: parameters, buffers and modules live here
         d = self.__dict__
+        parameters = d.get("_parameters")
+        if parameters is not None and name in parameters:  # the common case, first
+            return parameters[name]
         for store in _STORES:
             if store in d and name in d[store]:
                 return d[store][name]
