@@ -58,7 +58,8 @@ class Linear(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """x @ weightᵀ + bias for x of shape (..., in_features)."""
-        return F.linear(x, self.weight, self.bias)
+        p = self._parameters  # what self.weight reads, without the __getattr__ detour
+        return F.linear(x, p["weight"], p["bias"])
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
