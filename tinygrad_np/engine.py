@@ -88,7 +88,7 @@ def _accumulate_into_leaf(leaf: Tensor, g, create_graph: bool) -> None:
     if type(g) is not np.ndarray:
         g = np.asarray(g)  # a NumPy scalar from 0-d math
     if old is None:
-        data = g if _owned(g, 2) else g.copy()  # held by run_backward's g and this g
+        data = g if _owned(g, 2) else g.copy()  # held by the caller's g and this g
         leaf._grad = _tensor_type()._make(data, False, None)
     elif old._requires_grad or not old._data.flags.writeable:
         leaf._grad = old.detach() + g
@@ -208,7 +208,7 @@ def run_backward(
             # drop this step's references now, so a leaf's gradient can be taken over
             t = g = ctx = in_grads = ig = prev = None
         if accumulate:  # inside the try: with create_graph, leaf.grad + g is recorded
-            _accumulate_leaves(leaves, grads, create_graph, tensor_type)
+            _accumulate_leaves(leaves, grads, create_graph)
             return None
     finally:
         _mode.grad_enabled = saved_mode
@@ -223,16 +223,11 @@ def run_backward(
                                                       False, None) for g in captured]
 
 
-def _accumulate_leaves(leaves: list, grads: dict, create_graph: bool, tensor_type) -> None:
-    """Add each leaf's total gradient to its .grad; a sole-owned array is kept, not copied."""
-    ndarray, make, pop = np.ndarray, tensor_type._make, grads.pop
+def _accumulate_leaves(leaves: list, grads: dict, create_graph: bool) -> None:
+    """Add each leaf's total gradient to its .grad."""
     for leaf in leaves:
-        g = pop(id(leaf))
-        if leaf._grad is None and type(g) is ndarray and _REFCOUNTS_ARE_EXACT and \
-                sys.getrefcount(g) <= 2 and g.base is None and g.flags.writeable:
-            leaf._grad = make(g, False, None)  # only this frame holds g: keep it, no copy
-        else:
-            _accumulate_into_leaf(leaf, g, create_graph)
+        g = grads.pop(id(leaf))
+        _accumulate_into_leaf(leaf, g, create_graph)  # g is held here and there, no more
         g = None
 
 
