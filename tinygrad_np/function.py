@@ -67,11 +67,12 @@ def _shared_version(t: Tensor) -> list[int]:
         vc = t._vc = [0]
     return vc
 
+
 _next_sequence_number = itertools.count().__next__  # numbers the recorded ops in order
 _new = object.__new__
 _ndarray = np.ndarray
-# tensor.py builds on this module, so the Tensor class is looked up late: on first use, or
-# when tensor.py registers it (_make_tensor is Tensor._make, called for every op's output)
+# tensor.py builds on this module, so the Tensor class is looked up on first use;
+# _make_tensor is Tensor._make, which wraps every op's output
 _tensor_class = None
 _make_tensor = None
 
