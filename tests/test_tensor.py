@@ -101,6 +101,18 @@ def test_in_place_change_of_an_unrelated_tensor_is_not_a_change_to_a_saved_one()
     assert w.grad.tolist() == [2.0, 4.0]
 
 
+def test_unpickled_tensor_can_be_changed_in_place_and_is_checked():
+    import pickle
+
+    w = pickle.loads(pickle.dumps(tnp.tensor([1.0, 2.0], requires_grad=True)))
+    loss = (w * w).sum()
+    with tnp.no_grad():
+        w.add_(1)
+    assert w.tolist() == [2.0, 3.0]
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
 def test_in_place_change_of_input_whose_value_backward_does_not_read_is_fine():
     w = tnp.tensor([1.0, 2.0], requires_grad=True)
     loss = (w + 1).sum() + (2 - w).sum() + (-w).sum()  # Add, Sub and Neg never read w

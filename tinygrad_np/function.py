@@ -46,16 +46,17 @@ _mode = _Mode()
 # Version counters: a tensor's `_vc` is a one-element list [n], shared with its views and
 # bumped by every in-place change, so backward can tell that an input it saved has changed.
 # Most tensors are never changed in place, so they all start on one shared immutable (0,)
-# and get a list of their own only when they are first bumped or shared (a tuple, so that
-# bumping it by mistake raises instead of changing every tensor's version).
+# and get a list of their own only when they are first bumped or shared. Any tuple means
+# "not shared" (unpickling makes new ones); bumping one by mistake raises instead of
+# changing every tensor's version.
 _UNCHANGED = (0,)
 
 
 def _bump_version(t: Tensor) -> None:
     """Record an in-place change of t (and of every view that shares its counter)."""
     vc = t._vc
-    if vc is _UNCHANGED:
-        t._vc = [1]
+    if type(vc) is tuple:
+        t._vc = [vc[0] + 1]
     else:
         vc[0] += 1
 
@@ -63,8 +64,8 @@ def _bump_version(t: Tensor) -> None:
 def _shared_version(t: Tensor) -> list[int]:
     """t's counter, made its own first, for a view or alias that must see t's changes."""
     vc = t._vc
-    if vc is _UNCHANGED:
-        vc = t._vc = [0]
+    if type(vc) is tuple:
+        vc = t._vc = [vc[0]]
     return vc
 
 
