@@ -585,3 +585,66 @@ def test_deep_copied_graph_backpropagates():
     h = x * 3  # a non-leaf: its copy has the same op sequence number
     (h + copy.deepcopy(h)).sum().backward()
     assert x.grad.tolist() == [3.0, 3.0]
+
+
+# ---- found by a second review: what backward reads must be what forward used --------------
+
+
+def test_changing_the_target_after_forward_does_not_change_the_gradient():
+    logits = tnp.zeros(1, 3, requires_grad=True)
+    labels = np.array([0])
+    loss = tnp.nn.functional.cross_entropy(logits, tnp.Tensor(labels))
+    labels[0] = 2
+    loss.backward()
+    np.testing.assert_allclose(logits.grad.numpy(), [[-2 / 3, 1 / 3, 1 / 3]], rtol=1e-6)
+
+
+def test_changing_a_mask_or_an_index_after_forward_does_not_change_the_gradient():
+    x = tnp.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    mask = np.array([True, False, True])
+    index = np.array([0, 0, 1])
+    (tnp.where(tnp.Tensor(mask), x, 0.0).sum() + x[index].sum()).backward()
+    assert x.grad.tolist() == [3.0, 1.0, 1.0]
+    x.grad = None
+    loss = tnp.where(tnp.Tensor(mask), x, 0.0).sum() + x[index].sum()
+    mask[:] = False
+    index[:] = 2
+    loss.backward()
+    assert x.grad.tolist() == [3.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("x_shape, w_shape", [((3, 4), (0, 4)), ((2, 3, 0), (5, 0))])
+def test_linear_with_a_zero_size_feature_dimension_backpropagates(x_shape, w_shape,
+                                                                    create_graph):
+    x = tnp.ones(*x_shape, requires_grad=True)
+    w = tnp.ones(*w_shape, requires_grad=True)
+    b = tnp.ones(w_shape[0], requires_grad=True)
+    (gx, gw, gb) = tnp.grad(tnp.nn.functional.linear(x, w, b).sum(), [x, w, b],
+                            create_graph=create_graph)
+    assert (gx.shape, gw.shape, gb.shape) == (x_shape, w_shape, (w_shape[0],))
+    assert gb.tolist() == [float(np.prod(x_shape[:-1]))] * w_shape[0]
+
+
+def test_float16_mean_over_more_elements_than_float16_can_count():
+    x = tnp.Tensor(np.full(70_000, 0.5, dtype=np.float16), requires_grad=True)
+    m = x.mean()
+    m.backward()
+    assert m.dtype == np.float16 and m.item() == 0.5
+    np.testing.assert_allclose(x.grad.numpy()[0], 1 / 70_000, rtol=1e-2)  # a subnormal
+
+
+def test_complex_tensors_cannot_require_grad():
+    # the gradient formulas are written for real numbers (no conjugates)
+    with pytest.raises(TypeError, match="only floating point"):
+        tnp.Tensor(np.ones(2, dtype=np.complex64), requires_grad=True)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_zero_dim_big_endian_leaf_keeps_its_dtype_in_grad(create_graph):
+    # NumPy's sums come out in native byte order: x * x sums two gradients for x
+    x = tnp.Tensor(np.array(2.0, dtype=">f4"), requires_grad=True)
+    (x * x).backward(create_graph=create_graph)
+    assert x.grad.dtype == np.dtype(">f4") and x.grad.item() == 4.0
+    (g,) = tnp.grad(x * x, x, create_graph=create_graph)
+    assert g.dtype == np.dtype(">f4") and g.item() == 4.0

@@ -80,6 +80,8 @@ def _accumulate_into_leaf(leaf: Tensor, g, create_graph: bool) -> None:
     """leaf.grad += g (a Tensor when create_graph, else an array), in place when neither
     side is part of a graph."""
     old = leaf._grad
+    if g.dtype != leaf._data.dtype:  # a sum of two gradients can lose a non-native byte order
+        g = g.to(leaf._data.dtype) if create_graph else np.asarray(g).astype(leaf._data.dtype)
     if create_graph:
         # a clone: the same gradient Tensor may reach several leaves (a + b), or be the
         # caller's own `gradient`; a later in-place accumulation must not reach the others
@@ -187,8 +189,8 @@ def run_backward(
                         ig = _fit_gradient(ctx, i, ig, inp, tensor_type)
                 elif type(ig) is not ndarray or ig.shape != data.shape or \
                         ig.dtype != data.dtype:
-                    # NumPy's 0-d math returns scalars; one of the input's type can stay one
-                    if data.ndim or type(ig) is not data.dtype.type:
+                    # NumPy's 0-d math returns scalars; one of the input's dtype can stay one
+                    if data.ndim or type(ig) is not data.dtype.type or ig.dtype != data.dtype:
                         ig = _fit_array(ctx, i, ig, inp)
                 if anomaly:
                     _check_finite_gradient(ctx, i, ig)
@@ -215,6 +217,10 @@ def run_backward(
     for leaf in leaves:
         for position in wanted.get(id(leaf), ()):
             captured[position] = grads[id(leaf)]
+    for i, (t, g) in enumerate(zip(inputs, captured)):
+        if g is not None and g.dtype != t._data.dtype:  # as in _accumulate_into_leaf
+            captured[i] = g.to(t._data.dtype) if create_graph else \
+                np.asarray(g).astype(t._data.dtype)
     if create_graph:
         return captured
     grads.clear()

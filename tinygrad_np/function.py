@@ -265,7 +265,7 @@ class Function:
         if _mode.anomaly:
             ctx._created_at = _check_forward(cls.__name__, out)
         make = _make_tensor or _tensor_type()._make
-        if True in needs and _mode.grad_enabled and out.dtype.kind in "fc":
+        if True in needs and _mode.grad_enabled and out.dtype.kind == "f":
             ctx._inputs = inputs
             ctx._seq = _next_sequence_number()  # the engine runs later ops first
             ctx._versions = tuple([t._vc[0] for t in inputs])

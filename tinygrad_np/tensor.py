@@ -95,7 +95,7 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         arr = _to_array(data, dtype)
-        if requires_grad and arr.dtype.kind not in "fc":
+        if requires_grad and arr.dtype.kind != "f":
             raise TypeError(
                 f"tensor: only floating point tensors can require grad, got dtype {arr.dtype}; "
                 "convert it first, e.g. x.float()"
@@ -129,7 +129,7 @@ class Tensor:
     @data.setter
     def data(self, value: Any) -> None:
         arr = _to_array(value)
-        if self._requires_grad and arr.dtype.kind not in "fc":
+        if self._requires_grad and arr.dtype.kind != "f":
             raise TypeError(f"data: a tensor that requires grad cannot hold {arr.dtype} data")
         self._data = arr
         _bump_version(self)  # whatever saved the old array must not silently use the new one
@@ -244,7 +244,7 @@ class Tensor:
         if self._ctx is not None and not requires_grad:
             raise RuntimeError("requires_grad_: a non-leaf tensor's requires_grad cannot be "
                                "turned off; use .detach() to get a tensor without a graph")
-        if requires_grad and self.dtype.kind not in "fc":
+        if requires_grad and self.dtype.kind != "f":
             raise TypeError(f"requires_grad_: only floating point tensors can require grad, "
                             f"this one is {self.dtype}")
         self._requires_grad = bool(requires_grad) or self._ctx is not None
@@ -375,6 +375,8 @@ class Tensor:
         """Mean over `dim`; integer and bool tensors are averaged in float32."""
         x = self if self.dtype.kind in "fc" else self.float()
         axes = normalize_dim(dim, self.ndim, "mean")
+        if x.dtype == np.float16:  # the count itself may overflow float16 (max 65504)
+            return (x.float().sum(axes, keepdim) / _count(self.shape, axes)).to(np.float16)
         return x.sum(axes, keepdim) / _count(self.shape, axes)
 
     def var(self, dim: Any = None, keepdim: bool = False, *, correction: int = 1,
@@ -791,10 +793,12 @@ def _normalize_index(index: Any) -> tuple:
         index = (index,)
     out = []
     for i in index:
+        # index arrays are copied: a backward must use the index its forward used, even if
+        # the caller changes the array in between
         if isinstance(i, Tensor):
-            i = i._data
-        elif isinstance(i, list):
-            i = np.asarray(i)
+            i = i._data.copy()
+        elif isinstance(i, (list, np.ndarray)):
+            i = np.array(i)
         if isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
             raise IndexError(f"getitem: index arrays must be integer or boolean, got {i.dtype}")
         out.append(i)
@@ -810,7 +814,8 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTo
         >>> tnp.where(x > 0, x, 0.0)
         tensor([0., 2.])
     """
-    cond = np.asarray(condition._data if isinstance(condition, Tensor) else condition)
+    # a copy, so that backward uses the mask forward used
+    cond = np.array(condition._data if isinstance(condition, Tensor) else condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be boolean, got {cond.dtype}")
     like = input if isinstance(input, Tensor) else other

@@ -3,6 +3,8 @@ affine map Linear (x @ wᵀ + b), which saves two graph nodes and a temporary pe
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..function import Function
@@ -96,8 +98,9 @@ class Linear(Function):
         grad_x = grad @ w if needs[0] else None
         grad_w = None
         if needs[1]:
-            flat_grad = grad.reshape(-1, w.shape[0])
-            flat_x = x.reshape(-1, w.shape[1])
+            rows = math.prod(x.shape[:-1])  # not -1: a feature size may be 0
+            flat_grad = grad.reshape(rows, w.shape[0])
+            flat_x = x.reshape(rows, w.shape[1])
             grad_w = flat_grad.mT @ flat_x
         # the bias gradient is grad itself: the engine sums it over the broadcast dims
         return (grad_x, grad_w, grad) if len(needs) == 3 else (grad_x, grad_w)
@@ -106,8 +109,9 @@ class Linear(Function):
     def backward_numpy(ctx, grad, x, w, b=None):
         needs = ctx.needs_input_grad
         grad_x = grad @ w if needs[0] else None
-        if x.ndim != 2:  # for w and b, the leading dims are one batch dim
-            grad, x = grad.reshape(-1, w.shape[0]), x.reshape(-1, w.shape[1])
+        if x.ndim != 2:  # for w and b, the leading dims are one batch dim (not -1: a
+            rows = math.prod(x.shape[:-1])  # feature size may be 0)
+            grad, x = grad.reshape(rows, w.shape[0]), x.reshape(rows, w.shape[1])
         grad_w = grad.T @ x if needs[1] else None
         if b is None:
             return grad_x, grad_w

@@ -32,7 +32,9 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx, a, labels=None, in_range=False, weight=None, ignore_index=-100,
                 label_smoothing=0.0, reduction="mean", dim=1):
-        z, t = _rows(a, dim), labels.reshape(-1)
+        # the labels are copied: backward must use the ones forward used, even if the
+        # caller changes the target in between
+        z, t = _rows(a, dim), labels.reshape(-1).copy()
         n_rows, n_classes = z.shape
         eps = label_smoothing
         shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
