@@ -126,11 +126,11 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # 
     Example:
         >>> import tinygrad_np as tnp
         >>> from tinygrad_np import nn
-        >>> x = tnp.ones(4)
+        >>> x = tnp.ones(100)
         >>> nn.functional.dropout(x, 0.5, training=False) is x
         True
-        >>> sorted(set(nn.functional.dropout(x, 0.5).tolist()) - {0.0})
-        [2.0]
+        >>> sorted(set(nn.functional.dropout(x, 0.5).tolist()))  # zeroed, or kept and doubled
+        [0.0, 2.0]
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
