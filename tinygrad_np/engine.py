@@ -76,12 +76,19 @@ def _owned(a: np.ndarray, holders: int) -> bool:
         and a.flags.writeable
 
 
+def _in_dtype(g, dtype: np.dtype, create_graph: bool):
+    """A total gradient in its tensor's dtype: a sum of two gradients can come out in
+    another byte order than the tensor's (NumPy's results are native)."""
+    if g.dtype == dtype:
+        return g
+    return g.to(dtype) if create_graph else np.asarray(g).astype(dtype)
+
+
 def _accumulate_into_leaf(leaf: Tensor, g, create_graph: bool) -> None:
     """leaf.grad += g (a Tensor when create_graph, else an array), in place when neither
     side is part of a graph."""
     old = leaf._grad
-    if g.dtype != leaf._data.dtype:  # a sum of two gradients can lose a non-native byte order
-        g = g.to(leaf._data.dtype) if create_graph else np.asarray(g).astype(leaf._data.dtype)
+    g = _in_dtype(g, leaf._data.dtype, create_graph)
     if create_graph:
         # a clone: the same gradient Tensor may reach several leaves (a + b), or be the
         # caller's own `gradient`; a later in-place accumulation must not reach the others
@@ -218,9 +225,8 @@ def run_backward(
         for position in wanted.get(id(leaf), ()):
             captured[position] = grads[id(leaf)]
     for i, (t, g) in enumerate(zip(inputs, captured)):
-        if g is not None and g.dtype != t._data.dtype:  # as in _accumulate_into_leaf
-            captured[i] = g.to(t._data.dtype) if create_graph else \
-                np.asarray(g).astype(t._data.dtype)
+        if g is not None:
+            captured[i] = _in_dtype(g, t._data.dtype, create_graph)
     if create_graph:
         return captured
     grads.clear()

@@ -346,6 +346,14 @@ def _tie_weights(a: np.ndarray, b: np.ndarray, dtype) -> tuple[np.ndarray, np.nd
     return wins + ties, (1 - wins) - ties
 
 
+def _tie_gradients(ctx, grad, larger: np.ndarray, other: np.ndarray) -> tuple:
+    """The gradients to the op's two inputs, in order, weighted by _tie_weights(larger,
+    other); grad may be a Tensor or an ndarray."""
+    to_a, to_b = _tie_weights(larger, other, grad.dtype)
+    need_a, need_b = ctx.needs_input_grad
+    return (grad * to_a if need_a else None), (grad * to_b if need_b else None)
+
+
 class Maximum(Function):
     """out = max(a, b); the gradient goes to the larger input and is split evenly at ties"""
 
@@ -356,15 +364,11 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.inputs
-        to_a, to_b = _tie_weights(a.data, b.data, grad.data.dtype)
-        need_a, need_b = ctx.needs_input_grad
-        return (grad * to_a if need_a else None), (grad * to_b if need_b else None)
+        return _tie_gradients(ctx, grad, a.data, b.data)
 
     @staticmethod
     def backward_numpy(ctx, grad, a, b):
-        to_a, to_b = _tie_weights(a, b, grad.dtype)
-        need_a, need_b = ctx.needs_input_grad
-        return (grad * to_a if need_a else None), (grad * to_b if need_b else None)
+        return _tie_gradients(ctx, grad, a, b)
 
 
 class Minimum(Function):
@@ -374,19 +378,15 @@ class Minimum(Function):
     def forward(ctx, a, b):
         return np.minimum(a, b)
 
+    # a gets the gradient where b is the larger: the weights of max(b, a), in the order a, b
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.inputs
-        # a gets the gradient where b is the larger: the weights of max(b, a) to b, then a
-        to_a, to_b = _tie_weights(b.data, a.data, grad.data.dtype)
-        need_a, need_b = ctx.needs_input_grad
-        return (grad * to_a if need_a else None), (grad * to_b if need_b else None)
+        return _tie_gradients(ctx, grad, b.data, a.data)
 
     @staticmethod
     def backward_numpy(ctx, grad, a, b):
-        to_a, to_b = _tie_weights(b, a, grad.dtype)
-        need_a, need_b = ctx.needs_input_grad
-        return (grad * to_a if need_a else None), (grad * to_b if need_b else None)
+        return _tie_gradients(ctx, grad, b, a)
 
 
 class Clamp(Function):
@@ -435,6 +435,4 @@ class Where(Function):
 
     @staticmethod
     def backward_numpy(ctx, grad, a, b):
-        cond = ctx.cond
-        need_a, need_b = ctx.needs_input_grad
-        return (grad * cond if need_a else None), (grad * ~cond if need_b else None)
+        return Where.backward(ctx, grad)  # the formula works on arrays as it is
