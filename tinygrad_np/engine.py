@@ -175,8 +175,11 @@ def run_backward(
                 in_grads = _blame_nonfinite(ctx, g, create_graph, tensor_type)
             elif create_graph:
                 in_grads = ctx.backward(ctx, g)
-            elif ctx.backward_numpy is not None:
-                in_grads = ctx.backward_numpy(ctx, g, *ctx._input_arrays())
+            elif ctx.backward_numpy is not None:  # ctx._input_arrays(), inline
+                if ctx.reads_input_values and \
+                        tuple([u._vc[0] for u in inputs_of_t]) != ctx._versions:
+                    ctx._raise_modified()
+                in_grads = ctx.backward_numpy(ctx, g, *[u._data for u in inputs_of_t])
             else:
                 in_grads = _tensor_backward(ctx, g, tensor_type)
             if retain_graph:
@@ -237,9 +240,18 @@ def run_backward(
 
 def _accumulate_leaves(leaves: list, grads: dict, create_graph: bool) -> None:
     """Add each leaf's total gradient to its .grad."""
+    make, ndarray, pop = _tensor_type()._make, np.ndarray, grads.pop
+    getrefcount = sys.getrefcount if _REFCOUNTS_ARE_EXACT else None
     for leaf in leaves:
-        g = grads.pop(id(leaf))
-        _accumulate_into_leaf(leaf, g, create_graph)  # g is held here and there, no more
+        g = pop(id(leaf))
+        # the common case inline: a first gradient that only this loop holds (g and
+        # getrefcount's argument), of the leaf's dtype, becomes .grad without a copy
+        if leaf._grad is None and type(g) is ndarray and getrefcount is not None and \
+                getrefcount(g) <= 2 and g.dtype == leaf._data.dtype and g.base is None and \
+                g.flags.writeable and not create_graph:
+            leaf._grad = make(g, False, None)
+        else:
+            _accumulate_into_leaf(leaf, g, create_graph)  # g is held here and there, no more
         g = None
 
 
@@ -319,7 +331,9 @@ def backward(
         retain_graph = create_graph
     data = tensor._data
     if gradient is None and tensor._ctx is not None and data.size == 1:  # a scalar loss
-        g = tensor._make(np.ones(data.shape, data.dtype), False, None)
+        # np.array(1) is cheaper than np.ones for the usual 0-d loss
+        one = np.array(1, data.dtype) if data.ndim == 0 else np.ones(data.shape, data.dtype)
+        g = tensor._make(one, False, None)
         run_backward([tensor], [g], retain_graph, create_graph)
         return
     (g,) = _root_gradients("backward", [tensor], None if gradient is None else [gradient])

@@ -241,13 +241,18 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **kwargs: Any) -> Tensor:
         """Run the op on Tensors; record it in the graph when an input requires grad."""
-        try:  # unrolled for one and two inputs, the common arities: this runs for every op
-            if len(inputs) == 2:
+        n = len(inputs)
+        try:  # unrolled for one to three inputs, the common arities: this runs for every op
+            if n == 2:
                 a, b = inputs
                 arrays, needs = (a._data, b._data), (a._requires_grad, b._requires_grad)
-            elif len(inputs) == 1:
+            elif n == 1:
                 a = inputs[0]
                 arrays, needs = (a._data,), (a._requires_grad,)
+            elif n == 3:
+                a, b, c = inputs
+                arrays = (a._data, b._data, c._data)
+                needs = (a._requires_grad, b._requires_grad, c._requires_grad)
             else:
                 arrays = [t._data for t in inputs]
                 needs = tuple([t._requires_grad for t in inputs])
@@ -268,7 +273,8 @@ class Function:
         if True in needs and _mode.grad_enabled and out.dtype.kind == "f":
             ctx._inputs = inputs
             ctx._seq = _next_sequence_number()  # the engine runs later ops first
-            ctx._versions = tuple([t._vc[0] for t in inputs])
+            ctx._versions = (a._vc[0],) if n == 1 else (a._vc[0], b._vc[0]) if n == 2 else \
+                tuple([t._vc[0] for t in inputs])
             result = make(out, True, ctx)
         else:
             result = make(out, False, None)

@@ -126,7 +126,7 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n():
     labels = rng.integers(0, 4, 6)
     x = tnp.tensor(logits, requires_grad=True)
     loss = F.cross_entropy(x, tnp.tensor(labels))
-    assert type(loss.grad_fn).__name__ == "CrossEntropy"
+    assert type(loss.grad_fn).__name__ == "LabelCrossEntropy"
     loss.backward()
     softmax = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
     np.testing.assert_allclose(x.grad.data, (softmax - np.eye(4)[labels]) / 6, rtol=1e-12,
@@ -164,6 +164,30 @@ def test_cross_entropy_fast_and_create_graph_gradients_agree():
         (graph,) = tnp.grad(loss_fn(x), x, create_graph=True)
         assert graph.requires_grad
         np.testing.assert_allclose(fast.data, graph.data, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_lean_op_matches_the_general_one(reduction, dtype):
+    # the lean op serves plain labels; ignore_index=1 (a class index) sends the same call to
+    # the general op, which agrees when no label is 1
+    rng = np.random.default_rng(2)
+    logits = (rng.standard_normal((7, 4)) * 3).astype(dtype)
+    labels = np.array([0, 2, 3, 3, 0, 2, 0])
+    results = {}
+    for ignore_index in (-100, 1):
+        x = tnp.tensor(logits, requires_grad=True)
+        loss = F.cross_entropy(x, tnp.tensor(labels), ignore_index=ignore_index,
+                               reduction=reduction)
+        loss.backward()
+        (second,) = tnp.grad(F.cross_entropy(x, tnp.tensor(labels), ignore_index=ignore_index,
+                                             reduction=reduction), x, create_graph=True)
+        results[type(loss.grad_fn).__name__] = (loss.data, x.grad.data, second.data)
+    lean, general = results["LabelCrossEntropy"], results["CrossEntropy"]
+    assert lean[0].dtype == general[0].dtype == dtype
+    tol = dict(rtol=1e-6, atol=1e-7) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-15)
+    for a, b in zip(lean, general):  # loss, first and second-order-ready gradient
+        np.testing.assert_allclose(a, b, **tol)
 
 
 def test_cross_entropy_keeps_float32():

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..ops.elementwise import ReLU
 from ..ops.linalg import Linear
-from ..ops.loss import CrossEntropy, Softplus
+from ..ops.loss import CrossEntropy, LabelCrossEntropy, Softplus
 from ..random import generator
 from ..tensor import Tensor, where
 from ._erf import GELU
@@ -216,7 +216,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
     dim = _class_dim(input)
     w = _class_weight(weight, input, op)
     target = _as_tensor(target)
-    if target.dtype.kind == "f":
+    if target._data.dtype.kind == "f":
         target = _as_tensor(target, input.dtype)
         if target.shape != input.shape:
             raise ValueError(
@@ -232,6 +232,12 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
         loss = -(input.log_softmax(dim) * target).sum(dim)
         return _reduce(loss, reduction)
     labels, in_range = _labels(input, target, ignore_index, op)
+    n_classes = input._data.shape[dim]
+    if in_range and w is None and not label_smoothing and reduction != "none" and \
+            input._data.ndim == 2 and labels.size and not 0 <= ignore_index < n_classes:
+        # every row counts with weight 1: the lean op
+        scale = 1.0 / len(labels) if reduction == "mean" else 1.0
+        return LabelCrossEntropy.apply(input, labels=labels, scale=scale)
     return CrossEntropy.apply(input, labels=labels, in_range=in_range, weight=w,
                               ignore_index=ignore_index,
                               label_smoothing=float(label_smoothing), reduction=reduction,
@@ -366,7 +372,7 @@ def _as_tensor(value: Any, dtype: Any = None) -> Tensor:
 def _check_input(input: Tensor, op: str) -> None:  # noqa: A002
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise TypeError(f"{op}: input must be floating point, got {input.dtype}")
 
 
@@ -382,14 +388,16 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 
 def _class_dim(input: Tensor) -> int:  # noqa: A002
-    if input.ndim == 0:
+    ndim = input._data.ndim
+    if ndim == 0:
         raise ValueError("a classification loss needs input of shape (C,), (N, C) or "
                          "(N, C, d1, ...), got a 0-d tensor")
-    return 0 if input.ndim == 1 else 1
+    return 0 if ndim == 1 else 1
 
 
 def _label_shape(input: Tensor) -> tuple[int, ...]:  # noqa: A002
-    return () if input.ndim == 1 else input.shape[:1] + input.shape[2:]
+    shape = input._data.shape
+    return () if len(shape) == 1 else shape[:1] + shape[2:]
 
 
 def _along_dim(v: np.ndarray, dim: int, ndim: int) -> np.ndarray:
@@ -403,13 +411,13 @@ def _labels(input: Tensor, target: Tensor, ignore_index: int,  # noqa: A002
     """The labels as an ndarray, checked for dtype, shape and range, and whether all of
     them are class indices (True), or some may be ignore_index outside 0..C-1 (False)."""
     expected = _label_shape(input)
-    if target.dtype.kind not in "iu":
+    labels = target._data
+    if labels.dtype.kind not in "iu":
         raise TypeError(f"{op}: class labels must be integers, got {target.dtype}")
-    if target.shape != expected:
+    if labels.shape != expected:
         raise ValueError(f"{op}: input of shape {input.shape} needs class labels of shape "
                          f"{expected}, got target of shape {target.shape}")
-    labels = target._data
-    n_classes = input.shape[_class_dim(input)]
+    n_classes = input._data.shape[_class_dim(input)]
     if labels.size == 0:
         return labels, True
     if labels.dtype.isnative:  # one pass: seen as unsigned, a negative label is too large

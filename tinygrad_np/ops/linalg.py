@@ -80,12 +80,16 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b=None):
-        if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1]:
+        try:  # matmul checks x's last dim against w's (and x.ndim > 0) for us
+            out = x @ w.T if w.ndim == 2 else None
+        except ValueError:
+            out = None
+        if out is None:
+            expected = f"input (..., {w.shape[1]})" if w.ndim == 2 else "a 2-D weight"
             raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
-                             f"{w.shape} (expected input (..., {w.shape[-1]}))")
-        out = x @ w.T
+                             f"{w.shape} (expected {expected})")
         if b is not None:
-            if b.shape not in ((w.shape[0],), ()):
+            if b.shape != w.shape[:1] and b.shape != ():
                 raise ValueError(f"linear: bias of shape {b.shape} does not match weight of "
                                  f"shape {w.shape} (expected ({w.shape[0]},))")
             out += b  # in place: out is a fresh array

@@ -1,5 +1,6 @@
-"""Ops fused for losses: CrossEntropy (log-softmax and the class-label loss in one op) and
-Softplus (log(1 + e^a) without overflow, for binary cross-entropy with logits).
+"""Ops fused for losses: LabelCrossEntropy and CrossEntropy (log-softmax and the class-label
+loss in one op; the first for the common case, the second with every option) and Softplus
+(log(1 + e^a) without overflow, for binary cross-entropy with logits).
 
 The user-facing losses, with their checks and reductions, are in tinygrad_np.nn.functional.
 """
@@ -9,6 +10,40 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
+
+
+class LabelCrossEntropy(Function):
+    """Cross-entropy of 2-D logits z (N, C) against labels t that are all class indices,
+    without weights or smoothing, reduced to a scalar; scale is 1/N ('mean') or 1 ('sum'):
+        loss = scale Σ_i (logsumexp(z_i) - z_i,t_i),   d loss / d z = scale (softmax(z) - onehot(t))
+    The common case of CrossEntropy below, with none of its per-row weights and masks."""
+
+    @staticmethod
+    def forward(ctx, z, labels=None, scale=1.0):
+        t = labels.copy()  # backward must use the labels forward used
+        shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
+        probs = np.exp(shifted)
+        sum_exp = np.add.reduce(probs, axis=1, keepdims=True)
+        probs /= sum_exp  # softmax, saved for backward
+        rows = np.arange(len(t))
+        ctx.probs, ctx.rows, ctx.labels, ctx.scale = probs, rows, t, scale
+        # scale is a Python float, so a float32 loss stays float32
+        return np.add.reduce(np.log(sum_exp.reshape(-1)) - shifted[rows, t]) * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        # differentiable (create_graph): softmax again from the input, not the saved one
+        (z,) = ctx.inputs
+        onehot = np.zeros(ctx.probs.shape, ctx.probs.dtype)
+        onehot[ctx.rows, ctx.labels] = 1
+        return (z.softmax(1) - onehot) * (grad * ctx.probs.dtype.type(ctx.scale))
+
+    @staticmethod
+    def backward_numpy(ctx, grad, z):
+        g = float(grad) * ctx.scale  # a Python float: d stays in probs' dtype
+        d = ctx.probs * g
+        d[ctx.rows, ctx.labels] -= g
+        return d
 
 
 class CrossEntropy(Function):

@@ -180,13 +180,14 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        update, state = self._update, self.state
         for group in self.param_groups:
             options = self._group_options(group)
             for p in group["params"]:
                 g = p._grad
                 if g is None:
                     continue
-                self._update(p, p._data, g._data, self.state[p], *options)
+                update(p, p._data, g._data, state[p], *options)
                 _bump_version(p)  # a graph that saved the old values must refuse to backward
         return loss
 
@@ -206,14 +207,18 @@ class Optimizer:
         """The i-th scratch array of p's shape and dtype, allocated once and reused each step
         (its contents are undefined on entry)."""
         arrays = self._work.get(p)
+        data = p._data
+        if arrays is not None and i < len(arrays):
+            a = arrays[i]
+            if a.shape == data.shape and a.dtype == data.dtype:
+                return a
+            a = arrays[i] = np.empty_like(data)  # p.data was replaced
+            return a
         if arrays is None:
             arrays = self._work[p] = []
         while len(arrays) <= i:
-            arrays.append(np.empty_like(p._data))
-        a = arrays[i]
-        if a.shape != p._data.shape or a.dtype != p._data.dtype:  # p.data was replaced
-            a = arrays[i] = np.empty_like(p._data)
-        return a
+            arrays.append(np.empty_like(data))
+        return arrays[i]
 
     def _effective_grad(self, p: Tensor, data: np.ndarray, grad: np.ndarray,
                         weight_decay: float, maximize: bool, i: int = 1) -> np.ndarray:
