@@ -176,7 +176,7 @@ def run_backward(
             elif create_graph:
                 in_grads = ctx.backward(ctx, g)
             elif ctx.backward_numpy is not None:  # ctx._input_arrays(), inline
-                if ctx.reads_input_values and \
+                if ctx._changes != _mode.changes and ctx.reads_input_values and \
                         tuple([u._vc[0] for u in inputs_of_t]) != ctx._versions:
                     ctx._raise_modified()
                 in_grads = ctx.backward_numpy(ctx, g, *[u._data for u in inputs_of_t])

@@ -35,10 +35,13 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class _Mode:
-    """Process-wide switches read on every op (plain attributes: the cheapest lookup)."""
+    """Process-wide state read on every op (plain attributes: the cheapest lookup)."""
 
     grad_enabled = True
     anomaly = False
+    # in-place changes made so far, by any tensor: an op recorded when the count was the
+    # same as now cannot have had an input changed, so backward skips comparing versions
+    changes = 0
 
 
 _mode = _Mode()
@@ -59,6 +62,7 @@ def _bump_version(t: Tensor) -> None:
         t._vc = [vc[0] + 1]
     else:
         vc[0] += 1
+    _mode.changes += 1
 
 
 def _shared_version(t: Tensor) -> list[int]:
@@ -275,6 +279,7 @@ class Function:
             ctx._seq = _next_sequence_number()  # the engine runs later ops first
             ctx._versions = (a._vc[0],) if n == 1 else (a._vc[0], b._vc[0]) if n == 2 else \
                 tuple([t._vc[0] for t in inputs])
+            ctx._changes = _mode.changes
             result = make(out, True, ctx)
         else:
             result = make(out, False, None)
@@ -290,14 +295,16 @@ class Function:
         inputs = self._inputs
         if inputs is None:
             raise RuntimeError(_FREED_MESSAGE.format(op=type(self).__name__))
-        if tuple([t._vc[0] for t in inputs]) != self._versions:
+        if self._changes != _mode.changes and tuple([t._vc[0] for t in inputs]) != \
+                self._versions:
             self._raise_modified()
         return inputs
 
     def _input_arrays(self) -> list[np.ndarray]:
         """The input arrays, for backward_numpy; checked as `inputs` is."""
         inputs = self._inputs
-        if self.reads_input_values and tuple([t._vc[0] for t in inputs]) != self._versions:
+        if self.reads_input_values and self._changes != _mode.changes and \
+                tuple([t._vc[0] for t in inputs]) != self._versions:
             self._raise_modified()
         return [t._data for t in inputs]
 
