@@ -208,6 +208,20 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
         tensor([[ 0.25, -0.25],
                 [ 0.  ,  0.  ]])
     """
+    target = _as_tensor(target)
+    if type(input) is Tensor and weight is None and not label_smoothing and \
+            (reduction == "mean" or reduction == "sum"):
+        # the call of every training step, (N, C) logits and (N,) class indices, checked
+        # inline: everything it skips is checked below when this test fails
+        z, labels = input._data, target._data
+        n_classes = z.shape[1] if z.ndim == 2 else 0
+        if n_classes and z.dtype.kind == "f" and labels.dtype.kind in "iu" and \
+                labels.shape == z.shape[:1] and labels.size and labels.dtype.isnative and \
+                not 0 <= ignore_index < n_classes and np.maximum.reduce(
+                    labels.view(_UNSIGNED[labels.dtype.itemsize]), axis=None) < n_classes:
+            # (a negative label, seen as unsigned, is too large too)
+            scale = 1.0 / len(labels) if reduction == "mean" else 1.0
+            return LabelCrossEntropy.apply(input, labels=labels, scale=scale)
     op = "cross_entropy"
     _check_input(input, op)
     _check_reduction(reduction, op)
@@ -215,7 +229,6 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
     dim = _class_dim(input)
     w = _class_weight(weight, input, op)
-    target = _as_tensor(target)
     if target._data.dtype.kind == "f":
         target = _as_tensor(target, input.dtype)
         if target.shape != input.shape:
@@ -232,12 +245,6 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
         loss = -(input.log_softmax(dim) * target).sum(dim)
         return _reduce(loss, reduction)
     labels, in_range = _labels(input, target, ignore_index, op)
-    n_classes = input._data.shape[dim]
-    if in_range and w is None and not label_smoothing and reduction != "none" and \
-            input._data.ndim == 2 and labels.size and not 0 <= ignore_index < n_classes:
-        # every row counts with weight 1: the lean op
-        scale = 1.0 / len(labels) if reduction == "mean" else 1.0
-        return LabelCrossEntropy.apply(input, labels=labels, scale=scale)
     return CrossEntropy.apply(input, labels=labels, in_range=in_range, weight=w,
                               ignore_index=ignore_index,
                               label_smoothing=float(label_smoothing), reduction=reduction,
