@@ -170,7 +170,7 @@ def run_backward(
                 raise RuntimeError(_FREED_MESSAGE.format(op=type(ctx).__name__))
             if t._retains_grad and accumulate:
                 _retain(t, g, create_graph)
-            ctx.output = t  # lent for the backward; _release or the line below takes it back
+            ctx.output = t  # lent for the backward; freeing the node takes it back
             if anomaly:
                 in_grads = _blame_nonfinite(ctx, g, create_graph, tensor_type)
             elif create_graph:
@@ -215,8 +215,12 @@ def run_backward(
                     leaves.append(inp)
                 else:
                     heappush(heap, (-producer._seq, key, inp))
-            if not retain_graph:
-                ctx._release()
+            if not retain_graph:  # free the node: its saved arrays and input references
+                # go; the sequence number stays, so a later backward reaches the node and
+                # reports it (as freed: _inputs is None)
+                seq = ctx._seq
+                ctx.__dict__.clear()
+                ctx._inputs, ctx._seq = None, seq
             # drop this step's references now, so a leaf's gradient can be taken over
             t = g = ctx = in_grads = ig = prev = None
         if accumulate:  # inside the try: with create_graph, leaf.grad + g is recorded

@@ -331,13 +331,6 @@ class Function:
     def saved_tensors(self) -> tuple:
         return self._saved
 
-    def _release(self) -> None:
-        """Drop every saved array and input reference: the graph behind this node is freed.
-        The sequence number stays, so a later backward reaches the node and reports it."""
-        seq = self._seq
-        self.__dict__.clear()
-        self._inputs, self._seq = None, seq
-
 
 _FREED_MESSAGE = (
     "{op} backward: trying to backward through the graph a second time (or to read values "
