@@ -40,3 +40,23 @@ def test_linear_matches_matmul_plus_bias_in_gradients():
     (composed[0] @ composed[1].T + composed[2]).sum().backward()
     for f, c in zip(fused, composed):
         np.testing.assert_allclose(f.grad.numpy(), c.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_one_row_weight_gradients_are_the_exact_outer_product(dtype):
+    # with one row the weight gradient takes np.dot instead of matmul's slow path; each
+    # entry is a single product, so it must equal np.outer bit for bit
+    from tinygrad_np.nn import functional as F
+
+    rng = np.random.default_rng(3)
+    x = tnp.tensor(rng.standard_normal((1, 6)).astype(dtype), requires_grad=True)
+    w = tnp.tensor(rng.standard_normal((4, 6)).astype(dtype), requires_grad=True)
+    g = rng.standard_normal((1, 4)).astype(dtype)
+    F.linear(x, w).backward(g)
+    assert w.grad.dtype == dtype and w.grad.shape == (4, 6)
+    np.testing.assert_array_equal(w.grad.numpy(), np.outer(g, x.numpy()))
+    m = tnp.tensor(w.numpy().T, requires_grad=True)  # matmul: (1, 6) @ (6, 4)
+    (x @ m).backward(g)
+    np.testing.assert_array_equal(m.grad.numpy(), np.outer(x.numpy(), g))
+    assert tnp.gradcheck(lambda a, b: F.linear(a, b), [x.numpy().astype(np.float64),
+                                                       w.numpy().astype(np.float64)])
