@@ -113,6 +113,25 @@ def test_unpickled_tensor_can_be_changed_in_place_and_is_checked():
         loss.backward()
 
 
+def test_unpickled_graph_compares_versions_even_if_the_change_count_coincides(monkeypatch):
+    # backward skips comparing versions when no in-place change happened since an op was
+    # recorded, judged by a process-wide count; another process's count can coincide with
+    # the one a pickled node carries, so an unpickled node must always compare
+    import pickle
+
+    from tinygrad_np import function
+
+    x, w = tnp.tensor([1.0, 2.0], requires_grad=True), tnp.tensor([3.0, 4.0])
+    loss = (x * w).sum()
+    recorded_at = function._mode.changes
+    w.add_(1.0)  # too late: the product saved w
+    x2, loss2 = pickle.loads(pickle.dumps((x, loss)))
+    monkeypatch.setattr(function._mode, "changes", recorded_at)  # as in a fresh process
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss2.backward()
+    assert x2.grad is None
+
+
 def test_in_place_change_of_input_whose_value_backward_does_not_read_is_fine():
     w = tnp.tensor([1.0, 2.0], requires_grad=True)
     loss = (w + 1).sum() + (2 - w).sum() + (-w).sum()  # Add, Sub and Neg never read w

@@ -323,6 +323,12 @@ class Function:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} backward>"
 
+    def __setstate__(self, state: dict) -> None:
+        """Unpickled or copied: the recorded count of in-place changes belongs to another
+        process (or moment), so backward must always compare this node's input versions."""
+        self.__dict__.update(state)
+        self._changes = -1
+
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (or anything) for backward, as in PyTorch; read them as saved_tensors."""
         self._saved = values

@@ -190,6 +190,23 @@ def test_cross_entropy_lean_op_matches_the_general_one(reduction, dtype):
         np.testing.assert_allclose(a, b, **tol)
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int64, np.uint8])
+def test_cross_entropy_small_label_types_are_range_checked_with_many_classes(dtype):
+    # 300 classes: an int8 -1 seen as unsigned is 255, a valid class index, unless the
+    # check knows the type is signed
+    rng = np.random.default_rng(4)
+    x = tnp.tensor(rng.standard_normal((3, 300)).astype(np.float32))
+    reference = F.cross_entropy(x, np.array([0, 7, 99]))
+    labels = np.array([0, 7, 99], dtype)
+    assert F.cross_entropy(x, labels).item() == pytest.approx(reference.item())
+    if np.dtype(dtype).kind == "i":
+        with pytest.raises(IndexError, match=r"\[-1\] out of range for 300 classes"):
+            F.cross_entropy(x, np.array([0, -1, 99], dtype))
+        ignored = F.cross_entropy(x, np.array([0, -100, 99], dtype))  # the default ignore_index
+        expected = F.cross_entropy(x, np.array([0, -100, 99]))
+        assert ignored.item() == pytest.approx(expected.item())
+
+
 def test_cross_entropy_keeps_float32():
     x = tnp.randn(4, 3, requires_grad=True)
     loss = F.cross_entropy(x, tnp.tensor([0, 1, 2, 0]), label_smoothing=0.1)

@@ -208,18 +208,16 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
         tensor([[ 0.25, -0.25],
                 [ 0.  ,  0.  ]])
     """
-    target = _as_tensor(target)
-    if type(input) is Tensor and weight is None and not label_smoothing and \
-            (reduction == "mean" or reduction == "sum"):
+    labels = target._data if type(target) is Tensor else target
+    if type(input) is Tensor and type(labels) is np.ndarray and weight is None and \
+            label_smoothing == 0.0 and (reduction == "mean" or reduction == "sum"):
         # the call of every training step, (N, C) logits and (N,) class indices, checked
         # inline: everything it skips is checked below when this test fails
-        z, labels = input._data, target._data
+        z = input._data
         n_classes = z.shape[1] if z.ndim == 2 else 0
         if n_classes and z.dtype.kind == "f" and labels.dtype.kind in "iu" and \
                 labels.shape == z.shape[:1] and labels.size and labels.dtype.isnative and \
-                not 0 <= ignore_index < n_classes and np.maximum.reduce(
-                    labels.view(_UNSIGNED[labels.dtype.itemsize]), axis=None) < n_classes:
-            # (a negative label, seen as unsigned, is too large too)
+                not 0 <= ignore_index < n_classes and _all_class_indices(labels, n_classes):
             scale = 1.0 / len(labels) if reduction == "mean" else 1.0
             return LabelCrossEntropy.apply(input, labels=labels, scale=scale)
     op = "cross_entropy"
@@ -229,6 +227,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
     dim = _class_dim(input)
     w = _class_weight(weight, input, op)
+    target = _as_tensor(target)
     if target._data.dtype.kind == "f":
         target = _as_tensor(target, input.dtype)
         if target.shape != input.shape:
@@ -427,9 +426,8 @@ def _labels(input: Tensor, target: Tensor, ignore_index: int,  # noqa: A002
     n_classes = input._data.shape[_class_dim(input)]
     if labels.size == 0:
         return labels, True
-    if labels.dtype.isnative:  # one pass: seen as unsigned, a negative label is too large
-        in_range = np.maximum.reduce(labels.view(_UNSIGNED[labels.dtype.itemsize]),
-                                     axis=None) < n_classes
+    if labels.dtype.isnative:
+        in_range = _all_class_indices(labels, n_classes)
     else:
         in_range = labels.min() >= 0 and labels.max() < n_classes
     if in_range:
@@ -440,6 +438,15 @@ def _labels(input: Tensor, target: Tensor, ignore_index: int,  # noqa: A002
                          f"for {n_classes} classes (input shape {input.shape}; valid labels "
                          f"are 0..{n_classes - 1} or ignore_index={ignore_index})")
     return labels, False
+
+
+def _all_class_indices(labels: np.ndarray, n_classes: int) -> bool:
+    """True if every label (integers in native byte order) is in 0..n_classes-1. One pass:
+    seen as unsigned, a negative label is at least 2^(bits-1), too large for any class
+    index that the signed type can hold."""
+    itemsize = labels.dtype.itemsize
+    limit = n_classes if labels.dtype.kind == "u" else min(n_classes, 1 << (8 * itemsize - 1))
+    return bool(np.maximum.reduce(labels.view(_UNSIGNED[itemsize]), axis=None) < limit)
 
 
 def _class_weight(weight: Any, input: Tensor, op: str) -> np.ndarray | None:  # noqa: A002
