@@ -2,7 +2,8 @@
 floor (bench/numpy_mlp.py) and PyTorch when installed.
 
     python bench/mlp.py              # epoch times, ratios, accuracy, peak memory
-    python bench/mlp.py --step       # one training step at batch 1 and 1024
+    python bench/mlp.py --step       # one training step at batch 1 and 1024 (and against
+                                     # numpy+dot: the floor with np.dot for one-row products)
     python bench/mlp.py --repeats 5  # more alternating rounds
 
 Every implementation starts from the same float32 weights and sees the same batches. Each
@@ -61,11 +62,18 @@ def load_data():
 # ---- the three implementations: each returns (step(x, y) -> None, predict(x) -> labels) --
 
 
-def make_numpy(cfg, weights):
+def make_numpy(cfg, weights, one_row_dot=False):
     from numpy_mlp import NumpyMLP  # bench/ is on sys.path: it holds this script
 
-    model = NumpyMLP(weights, cfg["optimizer"], cfg["lr"])
+    model = NumpyMLP(weights, cfg["optimizer"], cfg["lr"], one_row_dot=one_row_dot)
     return model.step, model.predict
+
+
+def make_numpy_dot(cfg, weights):
+    """The floor with np.dot for one-row weight gradients, as tinygrad_np's Linear: at
+    batch 1 the plain floor spends most of a step in NumPy's slow outer-product path, so
+    only against this one does the ratio show what tinygrad_np adds."""
+    return make_numpy(cfg, weights, one_row_dot=True)
 
 
 def make_tinygrad_np(cfg, weights):
@@ -132,7 +140,8 @@ def make_torch(cfg, weights):
     return step, predict
 
 
-IMPLS = {"numpy": make_numpy, "tinygrad_np": make_tinygrad_np, "torch": make_torch}
+IMPLS = {"numpy": make_numpy, "numpy+dot": make_numpy_dot, "tinygrad_np": make_tinygrad_np,
+         "torch": make_torch}
 
 
 def _rss_mb() -> float:
@@ -188,8 +197,8 @@ def run_child(*args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def available_impls() -> list[str]:
-    impls = ["numpy", "tinygrad_np"]
+def available_impls(step: bool) -> list[str]:
+    impls = ["numpy", "numpy+dot", "tinygrad_np"] if step else ["numpy", "tinygrad_np"]
     if importlib.util.find_spec("torch") is not None:  # compared only where installed
         impls.append("torch")
     return impls
@@ -207,7 +216,7 @@ def main() -> None:
         result = child_step(impl, int(what)) if what.isdigit() else child_epoch(impl, what)
         print(json.dumps(result))
         return
-    impls = available_impls()
+    impls = available_impls(args.step)
     cases = [("1", "one step at batch 1"), ("1024", "one step at batch 1024")] if args.step \
         else [(c, CONFIGS[c]["label"]) for c in args.configs]
     results = {(case, impl): [] for case, _ in cases for impl in impls}
@@ -228,6 +237,12 @@ def main() -> None:
             row.append(f"{med * scale:.3f} ({med / base:.2f}x)")
         rows.append(row)
     print(table(rows))
+    if args.step:
+        print("\ntinygrad_np against numpy+dot (the floor with tinygrad_np's one-row kernel):")
+        for case, label in cases:
+            ours, floor = (statistics.median(x["seconds"] for x in results[case, impl])
+                           for impl in ("tinygrad_np", "numpy+dot"))
+            print(f"  {label}: {ours / floor:.2f}x")
     if not args.step:
         print()
         rows = [["config", "impl", "test acc", "peak RSS MB", "RSS above data MB",

@@ -16,11 +16,15 @@ class NumpyMLP:
 
     def __init__(self, weights: list[tuple[np.ndarray, np.ndarray]], optimizer: str, lr: float,
                  momentum: float = 0.0, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8):
+                 eps: float = 1e-8, one_row_dot: bool = False):
         self.params = [p.copy() for layer in weights for p in layer]  # W1, b1, W2, b2, ...
         self.optimizer, self.lr, self.momentum = optimizer, lr, momentum
         self.b1, self.b2, self.eps = betas[0], betas[1], eps
         self.t = 0
+        # np.dot for a one-row batch's weight gradients, whose outer product NumPy's matmul
+        # computes in a slow loop (numpy/numpy#23588); tinygrad_np's Linear does the same.
+        # Off in the floor as issue 5 defines it (plain @ everywhere)
+        self.one_row_dot = one_row_dot
         if optimizer == "adam":
             self.m = [np.zeros_like(p) for p in self.params]
             self.v = [np.zeros_like(p) for p in self.params]
@@ -58,7 +62,7 @@ class NumpyMLP:
         grads = [None] * len(self.params)
         for i in range(len(self.params) // 2 - 1, -1, -1):
             a_prev = acts[i]
-            grads[2 * i] = dz.T @ a_prev
+            grads[2 * i] = np.dot(dz.T, a_prev) if n == 1 and self.one_row_dot else dz.T @ a_prev
             grads[2 * i + 1] = dz.sum(axis=0)
             if i > 0:
                 da = dz @ self.params[2 * i]
