@@ -76,18 +76,16 @@ def _shared_version(t: Tensor) -> list[int]:
 _next_sequence_number = itertools.count().__next__  # numbers the recorded ops in order
 _new = object.__new__
 _ndarray = np.ndarray
-# tensor.py builds on this module, so the Tensor class is looked up on first use;
-# _make_tensor is Tensor._make, which wraps every op's output
+# tensor.py builds on this module, so the Tensor class is looked up on first use
 _tensor_class = None
-_make_tensor = None
 
 
 def _tensor_type() -> type[Tensor]:
-    global _tensor_class, _make_tensor
+    global _tensor_class
     if _tensor_class is None:
         from .tensor import Tensor
 
-        _tensor_class, _make_tensor = Tensor, Tensor._make
+        _tensor_class = Tensor
     return _tensor_class
 
 
@@ -273,16 +271,23 @@ class Function:
             out = np.asarray(out)  # NumPy returns scalars from 0-d math
         if _mode.anomaly:
             ctx._created_at = _check_forward(cls.__name__, out)
-        make = _make_tensor or _tensor_type()._make
+        # the output Tensor, made as Tensor._make makes it (inline: this runs for every op)
+        result = _new(_tensor_class or _tensor_type())
+        result._data = out
+        result._grad = None
+        result._vc = _UNCHANGED
+        result._retains_grad = False
         if True in needs and _mode.grad_enabled and out.dtype.kind == "f":
             ctx._inputs = inputs
             ctx._seq = _next_sequence_number()  # the engine runs later ops first
             ctx._versions = (a._vc[0],) if n == 1 else (a._vc[0], b._vc[0]) if n == 2 else \
-                tuple([t._vc[0] for t in inputs])
+                (a._vc[0], b._vc[0], c._vc[0]) if n == 3 else tuple([t._vc[0] for t in inputs])
             ctx._changes = _mode.changes
-            result = make(out, True, ctx)
+            result._requires_grad = True
+            result._ctx = ctx
         else:
-            result = make(out, False, None)
+            result._requires_grad = False
+            result._ctx = None
         if cls.is_view and np.may_share_memory(out, arrays[0]):
             result._vc = _shared_version(inputs[0])
         return result

@@ -109,7 +109,8 @@ class Tensor:
 
     @classmethod
     def _make(cls, data: np.ndarray, requires_grad: bool, ctx) -> Tensor:
-        """Wrap an ndarray produced by an op (no checks, no copy)."""
+        """Wrap an ndarray produced by an op (no checks, no copy). Function.apply makes its
+        outputs the same way, inline: a new slot must be set in both."""
         t = _new(cls)
         t._data = data
         t._requires_grad = requires_grad
