@@ -175,11 +175,8 @@ def run_backward(
                 in_grads = _blame_nonfinite(ctx, g, create_graph, tensor_type)
             elif create_graph:
                 in_grads = ctx.backward(ctx, g)
-            elif ctx.backward_numpy is not None:  # ctx._input_arrays(), inline
-                if ctx._changes != _mode.changes and ctx.reads_input_values and \
-                        tuple([u._vc[0] for u in inputs_of_t]) != ctx._versions:
-                    ctx._raise_modified()
-                in_grads = ctx.backward_numpy(ctx, g, *[u._data for u in inputs_of_t])
+            elif ctx.backward_numpy is not None:
+                in_grads = ctx.backward_numpy(ctx, g, *ctx._input_arrays())
             else:
                 in_grads = _tensor_backward(ctx, g, tensor_type)
             if retain_graph:
@@ -245,14 +242,12 @@ def run_backward(
 def _accumulate_leaves(leaves: list, grads: dict, create_graph: bool) -> None:
     """Add each leaf's total gradient to its .grad."""
     make, ndarray, pop = _tensor_type()._make, np.ndarray, grads.pop
-    getrefcount = sys.getrefcount if _REFCOUNTS_ARE_EXACT else None
     for leaf in leaves:
         g = pop(id(leaf))
-        # the common case inline: a first gradient that only this loop holds (g and
-        # getrefcount's argument), of the leaf's dtype, becomes .grad without a copy
-        if leaf._grad is None and type(g) is ndarray and getrefcount is not None and \
-                getrefcount(g) <= 2 and g.dtype == leaf._data.dtype and g.base is None and \
-                g.flags.writeable and not create_graph:
+        # the common case first: a first gradient of the leaf's dtype that only this loop
+        # holds becomes .grad without a copy
+        if leaf._grad is None and not create_graph and type(g) is ndarray and \
+                g.dtype == leaf._data.dtype and _owned(g, 1):
             leaf._grad = make(g, False, None)
         else:
             _accumulate_into_leaf(leaf, g, create_graph)  # g is held here and there, no more
@@ -291,6 +286,12 @@ def _check_finite_gradient(ctx, i: int, g) -> None:
         )
 
 
+def _ones(like: np.ndarray) -> np.ndarray:
+    """The implied gradient of a single-element output: ones of its shape and dtype
+    (np.array(1) for the usual 0-d loss, cheaper than np.ones)."""
+    return np.array(1, like.dtype) if like.ndim == 0 else np.ones(like.shape, like.dtype)
+
+
 def _root_gradients(op: str, outputs: Sequence[Tensor], grad_outputs) -> list[Tensor]:
     """The gradient each output starts with: given, or 1 for a single-element output."""
     if grad_outputs is None:
@@ -313,7 +314,7 @@ def _root_gradients(op: str, outputs: Sequence[Tensor], grad_outputs) -> list[Te
                     "a single-element output. Reduce it first (loss.sum(), loss.mean()) or "
                     "pass gradient= with the output's shape."
                 )
-            g = _tensor_type()._make(np.ones(out.shape, out.dtype), False, None)
+            g = _tensor_type()._make(_ones(out._data), False, None)
         else:
             if not isinstance(g, _tensor_type()):
                 g = _tensor_type()._make(np.asarray(g, dtype=out.data.dtype), False, None)
@@ -335,9 +336,7 @@ def backward(
         retain_graph = create_graph
     data = tensor._data
     if gradient is None and tensor._ctx is not None and data.size == 1:  # a scalar loss
-        # np.array(1) is cheaper than np.ones for the usual 0-d loss
-        one = np.array(1, data.dtype) if data.ndim == 0 else np.ones(data.shape, data.dtype)
-        g = tensor._make(one, False, None)
+        g = tensor._make(_ones(data), False, None)
         run_backward([tensor], [g], retain_graph, create_graph)
         return
     (g,) = _root_gradients("backward", [tensor], None if gradient is None else [gradient])

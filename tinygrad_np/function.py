@@ -76,16 +76,18 @@ def _shared_version(t: Tensor) -> list[int]:
 _next_sequence_number = itertools.count().__next__  # numbers the recorded ops in order
 _new = object.__new__
 _ndarray = np.ndarray
-# tensor.py builds on this module, so the Tensor class is looked up on first use
+# tensor.py builds on this module, so the Tensor class is looked up on first use;
+# _make_tensor is Tensor._make, which wraps every op's output
 _tensor_class = None
+_make_tensor = None
 
 
 def _tensor_type() -> type[Tensor]:
-    global _tensor_class
+    global _tensor_class, _make_tensor
     if _tensor_class is None:
         from .tensor import Tensor
 
-        _tensor_class = Tensor
+        _tensor_class, _make_tensor = Tensor, Tensor._make
     return _tensor_class
 
 
@@ -271,23 +273,16 @@ class Function:
             out = np.asarray(out)  # NumPy returns scalars from 0-d math
         if _mode.anomaly:
             ctx._created_at = _check_forward(cls.__name__, out)
-        # the output Tensor, made as Tensor._make makes it (inline: this runs for every op)
-        result = _new(_tensor_class or _tensor_type())
-        result._data = out
-        result._grad = None
-        result._vc = _UNCHANGED
-        result._retains_grad = False
+        make = _make_tensor or _tensor_type()._make
         if True in needs and _mode.grad_enabled and out.dtype.kind == "f":
             ctx._inputs = inputs
             ctx._seq = _next_sequence_number()  # the engine runs later ops first
             ctx._versions = (a._vc[0],) if n == 1 else (a._vc[0], b._vc[0]) if n == 2 else \
                 (a._vc[0], b._vc[0], c._vc[0]) if n == 3 else tuple([t._vc[0] for t in inputs])
             ctx._changes = _mode.changes
-            result._requires_grad = True
-            result._ctx = ctx
+            result = make(out, True, ctx)
         else:
-            result._requires_grad = False
-            result._ctx = None
+            result = make(out, False, None)
         if cls.is_view and np.may_share_memory(out, arrays[0]):
             result._vc = _shared_version(inputs[0])
         return result
@@ -300,18 +295,22 @@ class Function:
         inputs = self._inputs
         if inputs is None:
             raise RuntimeError(_FREED_MESSAGE.format(op=type(self).__name__))
-        if self._changes != _mode.changes and tuple([t._vc[0] for t in inputs]) != \
-                self._versions:
-            self._raise_modified()
+        if self._changes != _mode.changes:
+            self._check_versions(inputs)
         return inputs
 
     def _input_arrays(self) -> list[np.ndarray]:
         """The input arrays, for backward_numpy; checked as `inputs` is."""
         inputs = self._inputs
-        if self.reads_input_values and self._changes != _mode.changes and \
-                tuple([t._vc[0] for t in inputs]) != self._versions:
-            self._raise_modified()
+        if self._changes != _mode.changes and self.reads_input_values:
+            self._check_versions(inputs)
         return [t._data for t in inputs]
+
+    def _check_versions(self, inputs: tuple[Tensor, ...]) -> None:
+        """Raise if an input was changed in place since forward (called only when some
+        tensor has been: the process-wide count moved since this op was recorded)."""
+        if tuple([t._vc[0] for t in inputs]) != self._versions:
+            self._raise_modified()
 
     def _raise_modified(self) -> None:
         for i, (t, v) in enumerate(zip(self._inputs, self._versions)):

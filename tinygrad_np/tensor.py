@@ -109,8 +109,7 @@ class Tensor:
 
     @classmethod
     def _make(cls, data: np.ndarray, requires_grad: bool, ctx) -> Tensor:
-        """Wrap an ndarray produced by an op (no checks, no copy). Function.apply makes its
-        outputs the same way, inline: a new slot must be set in both."""
+        """Wrap an ndarray produced by an op (no checks, no copy)."""
         t = _new(cls)
         t._data = data
         t._requires_grad = requires_grad

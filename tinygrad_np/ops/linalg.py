@@ -88,16 +88,13 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b=None):
-        try:  # matmul checks x's last dim against w's (and x.ndim > 0) for us
-            out = x @ w.T if w.ndim == 2 else None
-        except ValueError:
-            out = None
-        if out is None:
+        if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1]:
             expected = f"input (..., {w.shape[1]})" if w.ndim == 2 else "a 2-D weight"
             raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
                              f"{w.shape} (expected {expected})")
+        out = x @ w.T
         if b is not None:
-            if b.shape != w.shape[:1] and b.shape != ():
+            if b.shape not in ((w.shape[0],), ()):
                 raise ValueError(f"linear: bias of shape {b.shape} does not match weight of "
                                  f"shape {w.shape} (expected ({w.shape[0]},))")
             out += b  # in place: out is a fresh array

@@ -21,14 +21,11 @@ class LabelCrossEntropy(Function):
     @staticmethod
     def forward(ctx, z, labels=None, scale=1.0):
         t = labels.copy()  # backward must use the labels forward used
-        shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
-        probs = np.exp(shifted)
-        sum_exp = np.add.reduce(probs, axis=1, keepdims=True)
-        probs /= sum_exp  # softmax, saved for backward
+        shifted, probs, lse = _shifted_softmax(z)
         rows = np.arange(len(t))
         ctx.probs, ctx.rows, ctx.labels, ctx.scale = probs, rows, t, scale
         # scale is a Python float, so a float32 loss stays float32
-        return np.add.reduce(np.log(sum_exp.reshape(-1)) - shifted[rows, t]) * scale
+        return np.add.reduce(lse - shifted[rows, t]) * scale
 
     @staticmethod
     def backward(ctx, grad):
@@ -40,10 +37,7 @@ class LabelCrossEntropy(Function):
 
     @staticmethod
     def backward_numpy(ctx, grad, z):
-        g = float(grad) * ctx.scale  # a Python float: d stays in probs' dtype
-        d = ctx.probs * g
-        d[ctx.rows, ctx.labels] -= g
-        return d
+        return _softmax_minus_onehot(ctx.probs, ctx.rows, ctx.labels, float(grad) * ctx.scale)
 
 
 class CrossEntropy(Function):
@@ -72,11 +66,7 @@ class CrossEntropy(Function):
         z, t = _rows(a, dim), labels.reshape(-1).copy()
         n_rows, n_classes = z.shape
         eps = label_smoothing
-        shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
-        probs = np.exp(shifted)
-        sum_exp = np.add.reduce(probs, axis=1, keepdims=True)
-        lse = np.log(sum_exp.reshape(-1))
-        probs /= sum_exp  # softmax, saved for backward
+        shifted, probs, lse = _shifted_softmax(z)  # the softmax is saved for backward
         # a row can be ignored only if ignore_index is a class index or some label is not
         # one (in_range: the caller checked all labels are in 0..C-1); else no mask is needed
         maybe_ignored = 0 <= ignore_index < n_classes or not in_range
@@ -132,9 +122,7 @@ class CrossEntropy(Function):
         probs = ctx.probs
         if ctx.w_row is None and not ctx.eps and ctx.reduction != "none":
             # the common case, q = onehot and r = 1: d = g (p - onehot)
-            g = float(grad) * ctx.scale  # a Python float: d stays in probs' dtype
-            d = probs * g
-            d[ctx.rows, ctx.safe] -= g
+            d = _softmax_minus_onehot(probs, ctx.rows, ctx.safe, float(grad) * ctx.scale)
             return _unrows(d, ctx.shape, ctx.dim)
         on_target, row_total, smooth = _targets(ctx)
         if ctx.reduction == "none":
@@ -148,6 +136,26 @@ class CrossEntropy(Function):
         if smooth is not None:
             d -= (g[:, None] if np.ndim(g) else g) * smooth
         return _unrows(d, ctx.shape, ctx.dim)
+
+
+def _shifted_softmax(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For 2-D logits z (rows, classes): z - max (so no exp overflows), softmax(z), and
+    log Σ exp(z - max) per row (so log p = z - max - that)."""
+    shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
+    probs = np.exp(shifted)
+    sum_exp = np.add.reduce(probs, axis=1, keepdims=True)
+    lse = np.log(sum_exp.reshape(-1))
+    probs /= sum_exp
+    return shifted, probs, lse
+
+
+def _softmax_minus_onehot(probs: np.ndarray, rows: np.ndarray, labels: np.ndarray,
+                          g: float) -> np.ndarray:
+    """g (softmax - onehot(labels)), from the saved softmax; g is a Python float, so the
+    result stays in probs' dtype."""
+    d = probs * g
+    d[rows, labels] -= g
+    return d
 
 
 def _targets(ctx) -> tuple:

@@ -207,18 +207,14 @@ class Optimizer:
         """The i-th scratch array of p's shape and dtype, allocated once and reused each step
         (its contents are undefined on entry)."""
         arrays = self._work.get(p)
-        data = p._data
-        if arrays is not None and i < len(arrays):
-            a = arrays[i]
-            if a.shape == data.shape and a.dtype == data.dtype:
-                return a
-            a = arrays[i] = np.empty_like(data)  # p.data was replaced
-            return a
         if arrays is None:
             arrays = self._work[p] = []
         while len(arrays) <= i:
-            arrays.append(np.empty_like(data))
-        return arrays[i]
+            arrays.append(np.empty_like(p._data))
+        a = arrays[i]
+        if a.shape != p._data.shape or a.dtype != p._data.dtype:  # p.data was replaced
+            a = arrays[i] = np.empty_like(p._data)
+        return a
 
     def _effective_grad(self, p: Tensor, data: np.ndarray, grad: np.ndarray,
                         weight_decay: float, maximize: bool, i: int = 1) -> np.ndarray:

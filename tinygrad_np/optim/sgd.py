@@ -66,8 +66,7 @@ class SGD(Optimizer):
 
     def _update(self, p, data, grad, state, lr, momentum, dampening, weight_decay, nesterov,
                 maximize) -> None:
-        d = self._effective_grad(p, data, grad, weight_decay, maximize, i=1) \
-            if weight_decay or maximize else grad
+        d = self._effective_grad(p, data, grad, weight_decay, maximize, i=1)
         tmp = self._work_array(p, 0)
         if momentum != 0:
             buf = state.get("momentum_buffer")
