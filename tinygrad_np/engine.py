@@ -43,11 +43,23 @@ def _fit_array(ctx, i: int, g, inp: Tensor) -> np.ndarray:
     """_fit_gradient for the array mode: any array-like becomes an ndarray of the input's
     shape and dtype (a Tensor from a backward without backward_numpy is unwrapped)."""
     data = inp._data
+    if not data.ndim and type(g) is data.dtype.type and g.dtype == data.dtype:
+        return g  # NumPy's 0-d math returns scalars; one of the input's dtype can stay one
     g = np.asarray(g._data if hasattr(g, "_data") else g)
     if g.shape != data.shape:
         _check_broadcasts(ctx, i, g.shape, data.shape)
         g = sum_to(g, data.shape)
     return g if g.dtype == data.dtype else g.astype(data.dtype)
+
+
+def _fit_checked(ctx, i: int, g, inp: Tensor, create_graph: bool, anomaly: bool,
+                 tensor_type: type[Tensor]):
+    """The per-edge work of the slower modes: fit the gradient (a Tensor with create_graph,
+    else an array), then, in anomaly mode, check that it is finite."""
+    g = _fit_gradient(ctx, i, g, inp, tensor_type) if create_graph else _fit_array(ctx, i, g, inp)
+    if anomaly:
+        _check_finite_gradient(ctx, i, g)
+    return g
 
 
 def _check_broadcasts(ctx, i: int, shape: tuple[int, ...], target: tuple[int, ...]) -> None:
@@ -106,6 +118,17 @@ def _accumulate_into_leaf(leaf: Tensor, g, create_graph: bool) -> None:
         _bump_version(old)
 
 
+def _note_gradient(t: Tensor, g, wanted: dict | None, captured: list,
+                   create_graph: bool) -> None:
+    """A non-leaf's gradient as the walk reaches it: grad() keeps it when t is one of the
+    inputs asked for; backward() adds it to t.grad when t called retain_grad()."""
+    if wanted is None:
+        _retain(t, g, create_graph)
+    else:
+        for position in wanted.get(id(t), ()):
+            captured[position] = g
+
+
 def _retain(t: Tensor, g, create_graph: bool) -> None:
     """t.grad += g for a non-leaf that called retain_grad()."""
     if not create_graph:
@@ -154,33 +177,28 @@ def run_backward(
             heappush(heap, (-r._ctx._seq, id(r), r))
     accumulate = wanted is None
     anomaly = _mode.anomaly  # read once: the checks below run for every edge
-    ndarray, pop, get = np.ndarray, grads.pop, grads.get
+    special = anomaly or create_graph  # the slower modes, with their own per-edge work
+    ndarray, pop = np.ndarray, grads.pop
     saved_mode = _mode.grad_enabled
     _mode.grad_enabled = create_graph
     try:
         while heap:
             t = heappop(heap)[2]
             g = pop(id(t))
-            if not accumulate and id(t) in wanted:
-                for position in wanted[id(t)]:
-                    captured[position] = g
             ctx = t._ctx
             inputs_of_t = ctx._inputs
             if inputs_of_t is None:
                 raise RuntimeError(_FREED_MESSAGE.format(op=type(ctx).__name__))
-            if t._retains_grad and accumulate:
-                _retain(t, g, create_graph)
+            if t._retains_grad or wanted is not None:
+                _note_gradient(t, g, wanted, captured, create_graph)
             ctx.output = t  # lent for the backward; freeing the node takes it back
-            if anomaly:
-                in_grads = _blame_nonfinite(ctx, g, create_graph, tensor_type)
-            elif create_graph:
-                in_grads = ctx.backward(ctx, g)
+            if special:
+                in_grads = _blame_nonfinite(ctx, g, create_graph, tensor_type) if anomaly \
+                    else ctx.backward(ctx, g)
             elif ctx.backward_numpy is not None:
                 in_grads = ctx.backward_numpy(ctx, g, *ctx._input_arrays())
             else:
                 in_grads = _tensor_backward(ctx, g, tensor_type)
-            if retain_graph:
-                ctx.output = None  # the node stays: it must not keep its output alive
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             if len(in_grads) != len(inputs_of_t):
@@ -189,37 +207,27 @@ def run_backward(
             for i, (inp, ig) in enumerate(zip(inputs_of_t, in_grads)):
                 if ig is None or not inp._requires_grad:
                     continue
-                data = inp._data
-                if create_graph:
-                    if type(ig) is not tensor_type or ig._data.shape != data.shape or \
-                            ig._data.dtype != data.dtype:
-                        ig = _fit_gradient(ctx, i, ig, inp, tensor_type)
-                elif type(ig) is not ndarray or ig.shape != data.shape or \
-                        ig.dtype != data.dtype:
-                    # NumPy's 0-d math returns scalars; one of the input's dtype can stay one
-                    if data.ndim or type(ig) is not data.dtype.type or ig.dtype != data.dtype:
-                        ig = _fit_array(ctx, i, ig, inp)
-                if anomaly:
-                    _check_finite_gradient(ctx, i, ig)
+                if special:
+                    ig = _fit_checked(ctx, i, ig, inp, create_graph, anomaly, tensor_type)
+                elif type(ig) is not ndarray or ig.shape != inp._data.shape or \
+                        ig.dtype != inp._data.dtype:
+                    ig = _fit_array(ctx, i, ig, inp)
                 key = id(inp)
-                prev = get(key)
-                if prev is not None:
-                    grads[key] = prev + ig
+                if key in grads:
+                    grads[key] = grads[key] + ig
                     continue
                 grads[key] = ig
-                producer = inp._ctx
-                if producer is None:
+                if inp._ctx is None:
                     leaves.append(inp)
                 else:
-                    heappush(heap, (-producer._seq, key, inp))
-            if not retain_graph:  # free the node: its saved arrays and input references
-                # go; the sequence number stays, so a later backward reaches the node and
-                # reports it (as freed: _inputs is None)
-                seq = ctx._seq
-                ctx.__dict__.clear()
-                ctx._inputs, ctx._seq = None, seq
-            # drop this step's references now, so a leaf's gradient can be taken over
-            t = g = ctx = in_grads = ig = prev = None
+                    heappush(heap, (-inp._ctx._seq, key, inp))
+            if retain_graph:
+                ctx.output = None  # the node stays: it must not keep its output alive
+            else:  # free the node: its saved arrays and input references go; the sequence
+                # number stays, so a later backward reaches the node and reports it freed
+                ctx.__dict__ = {"_inputs": None, "_seq": ctx._seq}
+        # drop the last node's references, so a leaf's gradient can be taken over
+        t = g = ctx = in_grads = ig = None
         if accumulate:  # inside the try: with create_graph, leaf.grad + g is recorded
             _accumulate_leaves(leaves, grads, create_graph)
             return None

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import os
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -76,18 +78,19 @@ def _shared_version(t: Tensor) -> list[int]:
 _next_sequence_number = itertools.count().__next__  # numbers the recorded ops in order
 _new = object.__new__
 _ndarray = np.ndarray
-# tensor.py builds on this module, so the Tensor class is looked up on first use;
+_array_of = operator.attrgetter("_data")  # a Tensor's ndarray, without a Python frame
+# tensor.py builds on this module, so it hands its Tensor class over once defined;
 # _make_tensor is Tensor._make, which wraps every op's output
 _tensor_class = None
 _make_tensor = None
 
 
-def _tensor_type() -> type[Tensor]:
+def _register_tensor_class(cls: type[Tensor]) -> None:
     global _tensor_class, _make_tensor
-    if _tensor_class is None:
-        from .tensor import Tensor
+    _tensor_class, _make_tensor = cls, cls._make
 
-        _tensor_class, _make_tensor = Tensor, Tensor._make
+
+def _tensor_type() -> type[Tensor]:
     return _tensor_class
 
 
@@ -273,16 +276,15 @@ class Function:
             out = np.asarray(out)  # NumPy returns scalars from 0-d math
         if _mode.anomaly:
             ctx._created_at = _check_forward(cls.__name__, out)
-        make = _make_tensor or _tensor_type()._make
         if True in needs and _mode.grad_enabled and out.dtype.kind == "f":
             ctx._inputs = inputs
             ctx._seq = _next_sequence_number()  # the engine runs later ops first
             ctx._versions = (a._vc[0],) if n == 1 else (a._vc[0], b._vc[0]) if n == 2 else \
                 (a._vc[0], b._vc[0], c._vc[0]) if n == 3 else tuple([t._vc[0] for t in inputs])
             ctx._changes = _mode.changes
-            result = make(out, True, ctx)
+            result = _make_tensor(out, True, ctx)
         else:
-            result = make(out, False, None)
+            result = _make_tensor(out, False, None)
         if cls.is_view and np.may_share_memory(out, arrays[0]):
             result._vc = _shared_version(inputs[0])
         return result
@@ -299,12 +301,12 @@ class Function:
             self._check_versions(inputs)
         return inputs
 
-    def _input_arrays(self) -> list[np.ndarray]:
+    def _input_arrays(self) -> Iterator[np.ndarray]:
         """The input arrays, for backward_numpy; checked as `inputs` is."""
         inputs = self._inputs
         if self._changes != _mode.changes and self.reads_input_values:
             self._check_versions(inputs)
-        return [t._data for t in inputs]
+        return map(_array_of, inputs)
 
     def _check_versions(self, inputs: tuple[Tensor, ...]) -> None:
         """Raise if an input was changed in place since forward (called only when some

@@ -16,7 +16,13 @@ import numpy as np
 
 from . import engine
 from ._shapes import as_shape, normalize_dim, reshape_shape
-from .function import _UNCHANGED, _bump_version, _mode, _shared_version
+from .function import (
+    _UNCHANGED,
+    _bump_version,
+    _mode,
+    _register_tensor_class,
+    _shared_version,
+)
 from .ops.elementwise import (
     Abs,
     Add,
@@ -94,7 +100,8 @@ class Tensor:
     __array_ufunc__ = None  # `ndarray * Tensor` calls Tensor.__rmul__ instead of looping
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        arr = _to_array(data, dtype)
+        # an ndarray is wrapped as it is (the common case, checked first)
+        arr = data if type(data) is np.ndarray and dtype is None else _to_array(data, dtype)
         if requires_grad and arr.dtype.kind != "f":
             raise TypeError(
                 f"tensor: only floating point tensors can require grad, got dtype {arr.dtype}; "
@@ -731,6 +738,9 @@ def _constant(value: Any, dtype: np.dtype) -> Tensor:
         arr.flags.writeable = False
         t = _constants[key] = Tensor._make(arr, False, None)
     return t
+
+
+_register_tensor_class(Tensor)  # Function.apply wraps op outputs with Tensor._make
 
 
 def zero_grads(tensors: Any, set_to_none: bool = True) -> None:

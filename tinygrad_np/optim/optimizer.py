@@ -152,7 +152,8 @@ class Optimizer:
             >>> opt.zero_grad(); w.grad is None
             True
         """
-        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
+        for group in self.param_groups:
+            zero_grads(group["params"], set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those whose .grad is None are skipped).
