@@ -56,6 +56,33 @@ def test_gradgradcheck_catches_a_gradient_that_is_not_differentiable():
         tnp.gradgradcheck(FirstOrderOnlySin.apply, [x])
 
 
+class SinWithTwoFormulas(tnp.Function):
+    """out = sin a; backward_numpy is right, the Tensor backward (run with create_graph) is
+    off by 10%: the two formulas of one op disagree"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.inputs
+        return grad * a.cos() * 1.1
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return grad * np.cos(a)
+
+
+def test_gradgradcheck_catches_a_tensor_backward_that_disagrees_with_backward_numpy():
+    # the wrong Tensor backward is differentiable, so its own second derivative is
+    # consistent; only comparing it with the plain gradient finds it
+    x = tnp.tensor([0.3, -0.7], requires_grad=True)
+    assert tnp.gradcheck(SinWithTwoFormulas.apply, [x])
+    with pytest.raises(tnp.GradcheckError, match=r"input 0 .*create_graph=True differs"):
+        tnp.gradgradcheck(SinWithTwoFormulas.apply, [x])
+
+
 def test_gradgradcheck_passes_correct_second_derivatives():
     x = tnp.randn(2, 3, dtype=np.float64, requires_grad=True)
     assert tnp.gradgradcheck(lambda x: (x.sin() * x.exp()).logsumexp(1), [x])

@@ -197,5 +197,20 @@ def gradgradcheck(
         return tuple(Tensor(np.zeros(x.shape)) if g is None else g
                      for x, g in zip(wanted, grads))
 
+    # the first derivative that is differentiated comes from the ops' Tensor backward
+    # (create_graph); a plain backward may run backward_numpy instead, a second formula
+    # that must agree, or the check below would pass a wrong Tensor backward
+    with enable_grad():
+        plain = _analytic(fn, xs, [u.data for u in us])
+    for (i, x), p, g in zip([(i, x) for i, x in enumerate(xs) if x.requires_grad], plain,
+                            first_derivative(*xs)):
+        g = g.data.astype(np.float64)
+        bad = ~(np.abs(g - p) <= atol + rtol * np.abs(p))
+        if bad.any():
+            j = tuple(int(k) for k in np.argwhere(bad)[0])
+            raise GradcheckError(
+                f"gradgradcheck: for input {i} (shape {x.shape}) the gradient recorded with "
+                f"create_graph=True differs from the plain one at index {j}: {g[j]:.8g} "
+                f"against {p[j]:.8g}; an op's backward and backward_numpy disagree")
     return gradcheck(first_derivative, xs, eps, atol, rtol, max_elements=max_elements,
                      n_directions=n_directions, seed=seed)
