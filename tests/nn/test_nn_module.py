@@ -269,6 +269,50 @@ def test_sequential_forward_chains_the_modules():
     np.testing.assert_array_equal(model(x).data, model[1](model[0](x)).data)
 
 
+@pytest.mark.parametrize("bias", [True, False])
+def test_sequential_fuses_linear_and_relu_with_the_same_values_and_gradients(bias):
+    from tinygrad_np.ops.linalg import LinearReLU
+
+    model = nn.Sequential(nn.Linear(5, 4, bias=bias), nn.ReLU(), nn.Linear(4, 3, bias=bias),
+                          nn.ReLU())
+    x = tnp.randn(6, 5)
+    g = tnp.randn(6, 3)
+    fused = model(x)
+    assert type(fused._ctx) is LinearReLU  # one node for the pair
+    fused.backward(g)
+    fused_grads = [p.grad.numpy().copy() for p in model.parameters()]
+    model.zero_grad()
+    unfused = x
+    for module in model:  # the modules one by one: Linear and ReLU ops
+        unfused = module(unfused)
+    assert type(unfused._ctx) is not LinearReLU
+    unfused.backward(g)
+    np.testing.assert_array_equal(fused.numpy(), unfused.numpy())
+    for a, p in zip(fused_grads, model.parameters()):
+        np.testing.assert_array_equal(a, p.grad.numpy())
+
+
+def test_sequential_fuses_only_an_exact_linear_then_relu():
+    class Shifted(nn.ReLU):  # a subclass may change forward: it runs as written
+        def forward(self, x):
+            return super().forward(x) + 1
+
+    model = nn.Sequential(nn.ReLU(), nn.Linear(3, 2), Shifted(), nn.Linear(2, 2))
+    x = tnp.randn(4, 3)
+    expected = model[3](model[2](model[1](model[0](x))))
+    np.testing.assert_array_equal(model(x).numpy(), expected.numpy())
+    assert np.all(model[2](model[1](x)).numpy() >= 1)
+
+
+def test_fused_linear_relu_refuses_an_output_changed_in_place_before_backward():
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+    out = model(tnp.randn(4, 3))
+    with tnp.no_grad():
+        out.mul_(-1)  # backward would read the wrong mask
+    with pytest.raises(RuntimeError, match=r"LinearReLU backward: its output \(shape \(4, 2\)\)"):
+        out.sum().backward()
+
+
 def test_module_list_registers_its_modules():
     layers = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2)])
     layers.append(nn.Linear(2, 1))

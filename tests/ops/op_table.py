@@ -12,7 +12,7 @@ import strategies as S
 from helpers import Op
 
 import tinygrad_np as tnp
-from tinygrad_np.ops.linalg import Linear
+from tinygrad_np.ops.linalg import Linear, LinearReLU
 from tinygrad_np.testing import Domain, shapes
 
 # bounds for clamp with tensor bounds: low <= 0 < high, both on the grid, the input on the
@@ -101,6 +101,16 @@ def _linear_shapes(n):
 
 def _np_linear(x, w, b=None):
     return x @ w.T + (0 if b is None else b)
+
+
+def _np_linear_relu(x, w, b=None):
+    return np.maximum(_np_linear(x, w, b), 0)
+
+
+def _away_from_relu_kink(arrays, params):
+    # ReLU is not differentiable at 0: keep every pre-activation clear of the central
+    # difference's step
+    return bool(np.all(np.abs(_np_linear(*arrays)) > 1e-3))
 
 
 # ---- elementwise --------------------------------------------------------------------------
@@ -240,6 +250,10 @@ LINALG = [
        shapes=_linear_shapes),
     Op("linear_no_bias", lambda x, w: Linear.apply(x, w), _np_linear, "real", 2,
        shapes=_linear_shapes),
+    Op("linear_relu", lambda x, w, b: LinearReLU.apply(x, w, b), _np_linear_relu, "real", 3,
+       shapes=_linear_shapes, valid=_away_from_relu_kink),
+    Op("linear_relu_no_bias", lambda x, w: LinearReLU.apply(x, w), _np_linear_relu, "real",
+       2, shapes=_linear_shapes, valid=_away_from_relu_kink),
 ]
 
 # ---- movement -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..ops.elementwise import ReLU
-from ..ops.linalg import Linear
+from ..ops.linalg import Linear, LinearReLU
 from ..ops.loss import CrossEntropy, LabelCrossEntropy, Softplus
 from ..random import generator
 from ..tensor import Tensor, where
@@ -50,6 +50,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         tensor([[2., 2., 2.]])
     """
     return Linear.apply(input, weight) if bias is None else Linear.apply(input, weight, bias)
+
+
+def _linear_relu(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:  # noqa: A002
+    """relu(linear(input, weight, bias)) as one fused op, for nn.Sequential."""
+    return LinearReLU.apply(input, weight) if bias is None else \
+        LinearReLU.apply(input, weight, bias)
 
 
 # ---- activations -----------------------------------------------------------------------------

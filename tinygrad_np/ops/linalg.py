@@ -1,5 +1,6 @@
-"""Matrix products: MatMul (NumPy's matmul rules, batched and broadcasting) and the fused
-affine map Linear (x @ wᵀ + b), which saves two graph nodes and a temporary per layer."""
+"""Matrix products: MatMul (NumPy's matmul rules, batched and broadcasting), the fused
+affine map Linear (x @ wᵀ + b), which saves two graph nodes and a temporary per layer, and
+LinearReLU (a Linear layer and the ReLU after it, as nn.Sequential runs them)."""
 
 from __future__ import annotations
 
@@ -125,3 +126,36 @@ class Linear(Function):
         if b is None:
             return grad_x, grad_w
         return grad_x, grad_w, (np.add.reduce(grad, axis=0) if needs[2] else None)
+
+
+class LinearReLU(Linear):
+    """out = max(x @ wᵀ + b, 0): Linear with the ReLU after it applied in place to its fresh
+    output, one graph node and one array fewer than the two ops;
+    d/d(x @ wᵀ + b) = grad where out > 0, else 0, then Linear's gradients from that.
+    (out > 0 exactly where x @ wᵀ + b > 0, so the gradients are ReLU's and Linear's.)"""
+
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        out = Linear.forward(ctx, x, w, b)
+        return np.maximum(out, 0, out=out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Linear.backward(ctx, grad * _active(ctx))
+
+    @staticmethod
+    def backward_numpy(ctx, grad, x, w, b=None):
+        return Linear.backward_numpy(ctx, grad * _active(ctx), x, w, b)
+
+
+def _active(ctx) -> np.ndarray:
+    """Where LinearReLU's output is positive, read from the output the engine lends; an
+    output changed in place since forward (under no_grad) would give the wrong mask."""
+    out = ctx.output
+    if out._vc[0]:
+        raise RuntimeError(
+            f"LinearReLU backward: its output (shape {out.shape}) was modified by an in-place "
+            "operation after the forward pass, and backward reads it. Use x.clone() before "
+            "modifying the output of a model."
+        )
+    return out._data > 0
