@@ -746,13 +746,15 @@ _register_tensor_class(Tensor)  # Function.apply wraps op outputs with Tensor._m
 def zero_grads(tensors: Any, set_to_none: bool = True) -> None:
     """Reset the .grad of each tensor: to None, or to zeros in place (Module.zero_grad and
     Optimizer.zero_grad both come here)."""
+    if set_to_none:
+        for p in tensors:
+            p._grad = None
+        return
     for p in tensors:
         g = p._grad
         if g is None:
             continue
-        if set_to_none:
-            p._grad = None
-        elif g._requires_grad or g._ctx is not None or not g._data.flags.writeable:
+        if g._requires_grad or g._ctx is not None or not g._data.flags.writeable:
             # a gradient that is part of a graph (create_graph) or a read-only view is
             # replaced, never written through
             p._grad = Tensor._make(np.zeros(g.shape, dtype=g.dtype), False, None)

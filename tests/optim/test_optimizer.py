@@ -61,6 +61,23 @@ def test_step_allocates_no_arrays_after_the_first(name):
     assert peak < 256 * 4  # a temporary array would be 256 KB
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_step_after_the_parameter_data_is_replaced_uses_scratch_of_the_new_shape(name):
+    # the optimizer's scratch arrays belong to the parameter's array: a new array (here of
+    # another shape and dtype) must get new ones, not be updated through the old
+    p = tnp.ones(3, requires_grad=True)
+    opt = getattr(optim, name)([p], lr=0.5)
+    p.grad = tnp.ones(3)
+    opt.step()
+    p.data = np.zeros((2, 2))
+    opt.state.clear()  # Adam's moments have the old shape; the scratch is the optimizer's
+    p.grad = tnp.tensor(np.ones((2, 2)))
+    opt.step()
+    assert p.shape == (2, 2) and p.dtype == np.float64
+    # SGD moves by lr * 1, and Adam's first step by lr (the bias-corrected m / sqrt(v) is 1)
+    np.testing.assert_allclose(p.numpy(), np.full((2, 2), -0.5), rtol=1e-6)
+
+
 @pytest.mark.parametrize("name", sorted(FULL))
 def test_step_leaves_the_gradients_unchanged(name):
     params = make_params()
