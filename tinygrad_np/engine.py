@@ -54,8 +54,8 @@ def _fit_array(ctx, i: int, g, inp: Tensor) -> np.ndarray:
 
 def _fit_checked(ctx, i: int, g, inp: Tensor, create_graph: bool, anomaly: bool,
                  tensor_type: type[Tensor]):
-    """The per-edge work of the slower modes: fit the gradient (a Tensor with create_graph,
-    else an array), then, in anomaly mode, check that it is finite."""
+    """Fit a gradient to its input (a Tensor with create_graph, else an array); in anomaly
+    mode, check that it is finite."""
     g = _fit_gradient(ctx, i, g, inp, tensor_type) if create_graph else _fit_array(ctx, i, g, inp)
     if anomaly:
         _check_finite_gradient(ctx, i, g)
@@ -178,7 +178,10 @@ def run_backward(
     accumulate = wanted is None
     anomaly = _mode.anomaly  # read once: the checks below run for every edge
     special = anomaly or create_graph  # the slower modes, with their own per-edge work
-    ndarray, pop = np.ndarray, grads.pop
+    # a gradient of this type, shape and dtype is used as it is; anything else (and, in the
+    # slower modes, everything) goes through _fit_checked
+    fitting_type = None if special else np.ndarray
+    pop = grads.pop
     saved_mode = _mode.grad_enabled
     _mode.grad_enabled = create_graph
     try:
@@ -207,11 +210,9 @@ def run_backward(
             for i, (inp, ig) in enumerate(zip(inputs_of_t, in_grads)):
                 if ig is None or not inp._requires_grad:
                     continue
-                if special:
-                    ig = _fit_checked(ctx, i, ig, inp, create_graph, anomaly, tensor_type)
-                elif type(ig) is not ndarray or ig.shape != inp._data.shape or \
+                if type(ig) is not fitting_type or ig.shape != inp._data.shape or \
                         ig.dtype != inp._data.dtype:
-                    ig = _fit_array(ctx, i, ig, inp)
+                    ig = _fit_checked(ctx, i, ig, inp, create_graph, anomaly, tensor_type)
                 key = id(inp)
                 if key in grads:
                     grads[key] = grads[key] + ig
