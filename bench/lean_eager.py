@@ -4,7 +4,8 @@ small MLP, to see how close any eager Python framework can get to the NumPy floo
 It records one node per op (a closure for its gradient), walks them from a heap as
 tinygrad_np's engine does, updates with SGD through a scratch array (the gradient stays
 readable, as in tinygrad_np) and uses tinygrad_np's kernels (np.dot for a one-row weight
-gradient, hence the numpy+dot floor). It has none of a real framework's checks: no
+gradient, hence the numpy+dot floor; a hidden layer's ReLU in place on its Linear's output,
+as nn.Sequential fuses them). It has none of a real framework's checks: no
 version counters, no shape or dtype fitting, no label range check, no modules, no grad
 mode, no anomaly mode, no create_graph.
 
@@ -45,21 +46,21 @@ class Node:
         self.inputs, self.backward, self.seq = inputs, backward, _sequence()
 
 
-def linear(x, w, b):
+def linear(x, w, b, relu=False):
+    """x wᵀ + b, with the ReLU after it in place when relu (as tinygrad_np's Sequential)."""
     out = x.data @ w.data.T
     out += b.data
+    if relu:
+        np.maximum(out, 0, out=out)
     xd, wd = x.data, w.data
 
     def backward(g):  # np.dot for one row, as tinygrad_np (matmul's slow outer product)
+        if relu:
+            g = g * (out > 0)
         grad_w = np.dot(g.T, xd) if len(g) == 1 else g.T @ xd
         return (g @ wd if x.node else None), grad_w, np.add.reduce(g, axis=0)
 
     return Var(out, Node((x, w, b), backward))
-
-
-def relu(x):
-    xd = x.data
-    return Var(np.maximum(xd, 0), Node((x,), lambda g: (g * (xd > 0),)))
 
 
 def cross_entropy(z, labels):
@@ -107,9 +108,7 @@ def make_lean(cfg, weights):
     def forward(x):
         h = Var(x)
         for i in range(0, len(params), 2):
-            h = linear(h, params[i], params[i + 1])
-            if i + 2 < len(params):
-                h = relu(h)
+            h = linear(h, params[i], params[i + 1], relu=i + 2 < len(params))
         return h
 
     def update():

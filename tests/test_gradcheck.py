@@ -83,6 +83,15 @@ def test_gradgradcheck_catches_a_tensor_backward_that_disagrees_with_backward_nu
         tnp.gradgradcheck(SinWithTwoFormulas.apply, [x])
 
 
+def test_gradgradcheck_reports_a_non_finite_gradient_as_gradcheck_does():
+    # both formulas give inf at 0: they agree, so the failure is gradcheck's, which names
+    # the analytic and numerical values, not a disagreement between the formulas
+    x = tnp.tensor([0.0, 3.0], requires_grad=True)
+    with pytest.raises(tnp.GradcheckError, match=r"^gradcheck failed .*analytic"), \
+            np.errstate(divide="ignore", invalid="ignore"):
+        tnp.gradgradcheck(lambda x: x.sqrt(), [x])
+
+
 def test_gradgradcheck_passes_correct_second_derivatives():
     x = tnp.randn(2, 3, dtype=np.float64, requires_grad=True)
     assert tnp.gradgradcheck(lambda x: (x.sin() * x.exp()).logsumexp(1), [x])

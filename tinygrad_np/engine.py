@@ -39,9 +39,10 @@ def _fit_gradient(ctx, i: int, g, inp: Tensor, tensor_type: type[Tensor]) -> Ten
     return g
 
 
-def _fit_array(ctx, i: int, g, inp: Tensor) -> np.ndarray:
+def _fit_array(ctx, i: int, g, inp: Tensor) -> np.ndarray | np.generic:
     """_fit_gradient for the array mode: any array-like becomes an ndarray of the input's
-    shape and dtype (a Tensor from a backward without backward_numpy is unwrapped)."""
+    shape and dtype (a Tensor from a backward without backward_numpy is unwrapped); for a
+    0-d input, a NumPy scalar of its dtype is kept as it is."""
     data = inp._data
     if not data.ndim and type(g) is data.dtype.type and g.dtype == data.dtype:
         return g  # NumPy's 0-d math returns scalars; one of the input's dtype can stay one
@@ -184,6 +185,7 @@ def run_backward(
     pop = grads.pop
     saved_mode = _mode.grad_enabled
     _mode.grad_enabled = create_graph
+    ctx = None
     try:
         while heap:
             t = heappop(heap)[2]
@@ -192,7 +194,7 @@ def run_backward(
             inputs_of_t = ctx._inputs
             if inputs_of_t is None:
                 raise RuntimeError(_FREED_MESSAGE.format(op=type(ctx).__name__))
-            if t._retains_grad or wanted is not None:
+            if t._retains_grad or not accumulate:
                 _note_gradient(t, g, wanted, captured, create_graph)
             ctx.output = t  # lent for the backward; freeing the node takes it back
             if special:
@@ -227,13 +229,16 @@ def run_backward(
             else:  # free the node: its saved arrays and input references go; the sequence
                 # number stays, so a later backward reaches the node and reports it freed
                 ctx.__dict__ = {"_inputs": None, "_seq": ctx._seq}
-        # drop the last node's references, so a leaf's gradient can be taken over
-        t = g = ctx = in_grads = ig = None
+            # drop this node's references now: a summand already added into grads is
+            # freed before the next backward runs, and a leaf's gradient can be taken over
+            t = g = ctx = in_grads = ig = None
         if accumulate:  # inside the try: with create_graph, leaf.grad + g is recorded
             _accumulate_leaves(leaves, grads, create_graph)
             return None
     finally:
         _mode.grad_enabled = saved_mode
+        if ctx is not None:  # an error inside a node: take back the output it was lent,
+            ctx.output = None  # or output -> node -> output would be a reference cycle
     for leaf in leaves:
         for position in wanted.get(id(leaf), ()):
             captured[position] = grads[id(leaf)]

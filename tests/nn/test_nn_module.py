@@ -302,6 +302,12 @@ def test_sequential_fuses_only_an_exact_linear_then_relu():
     expected = model[3](model[2](model[1](model[0](x))))
     np.testing.assert_array_equal(model(x).numpy(), expected.numpy())
     assert np.all(model[2](model[1](x)).numpy() >= 1)
+    patched = nn.Sequential(nn.Linear(3, 2), nn.ReLU())  # a forward replaced on an instance
+    patched[1].forward = lambda x: x.tanh()
+    np.testing.assert_array_equal(patched(x).numpy(), patched[0](x).tanh().numpy())
+    patched = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+    patched[0].forward = lambda x: x[:, :1]
+    np.testing.assert_array_equal(patched(x).numpy(), x[:, :1].relu().numpy())
 
 
 def test_fused_linear_relu_refuses_an_output_changed_in_place_before_backward():

@@ -72,20 +72,31 @@ class Sequential(_ModuleSequence):
         return self._modules[self._key(index)]
 
     def forward(self, x: Any) -> Any:
-        """Each module applied to the output of the one before. An nn.Linear followed by an
-        nn.ReLU runs as one fused op (LinearReLU): the same values and gradients, with one
-        graph node and one array fewer."""
+        """Each module applied to the output of the one before.
+
+        An nn.Linear followed by an nn.ReLU runs as one fused op (LinearReLU), with the same
+        values and gradients and one graph node and one array fewer. Like PyTorch's ReLU,
+        its backward reads the output, so changing that output in place (under no_grad)
+        before backward is refused."""
         modules = list(self._modules.values())
         i, n = 0, len(modules)
         while i < n:
             module = modules[i]
-            if type(module) is Linear and i + 1 < n and type(modules[i + 1]) is ReLU:
+            if type(module) is Linear and i + 1 < n and _fusable(module, modules[i + 1]):
                 x = module._forward_relu(x)
                 i += 2
             else:
                 x = module(x)
                 i += 1
         return x
+
+
+def _fusable(linear: Linear, following: Module) -> bool:
+    """Whether Sequential may run `linear` and `following` as one LinearReLU: exactly a ReLU
+    follows, and neither has its forward replaced on the instance (a subclass or a patched
+    forward runs as written)."""
+    return type(following) is ReLU and "forward" not in linear.__dict__ and \
+        "forward" not in following.__dict__
 
 
 class ModuleList(_ModuleSequence):

@@ -49,13 +49,18 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> nn.functional.linear(tnp.ones(1, 2), tnp.ones(3, 2), tnp.zeros(3))
         tensor([[2., 2., 2.]])
     """
-    return Linear.apply(input, weight) if bias is None else Linear.apply(input, weight, bias)
+    return _affine(Linear, input, weight, bias)
 
 
 def _linear_relu(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:  # noqa: A002
     """relu(linear(input, weight, bias)) as one fused op, for nn.Sequential."""
-    return LinearReLU.apply(input, weight) if bias is None else \
-        LinearReLU.apply(input, weight, bias)
+    return _affine(LinearReLU, input, weight, bias)
+
+
+def _affine(op: type[Linear], input: Tensor, weight: Tensor,  # noqa: A002
+            bias: Tensor | None) -> Tensor:
+    """op (Linear or LinearReLU) applied with the bias as a third input when there is one."""
+    return op.apply(input, weight) if bias is None else op.apply(input, weight, bias)
 
 
 # ---- activations -----------------------------------------------------------------------------

@@ -207,14 +207,15 @@ class Optimizer:
     def _work_array(self, p: Tensor, i: int = 0) -> np.ndarray:
         """The i-th scratch array of p's shape and dtype, allocated once and reused each step
         (its contents are undefined on entry)."""
-        # [p's array when the scratch was made, scratch 0, scratch 1, ...]: a new array
-        # (p.data replaced, perhaps with another shape or dtype) gets new scratch
         arrays = self._work.get(p)
-        if arrays is None or arrays[0] is not p._data:
-            arrays = self._work[p] = [p._data]
-        while len(arrays) <= i + 1:
+        if arrays is None:
+            arrays = self._work[p] = []
+        while len(arrays) <= i:
             arrays.append(np.empty_like(p._data))
-        return arrays[i + 1]
+        a = arrays[i]
+        if a.shape != p._data.shape or a.dtype != p._data.dtype:  # p.data was replaced
+            a = arrays[i] = np.empty_like(p._data)
+        return a
 
     def _effective_grad(self, p: Tensor, data: np.ndarray, grad: np.ndarray,
                         weight_decay: float, maximize: bool, i: int = 1) -> np.ndarray:
