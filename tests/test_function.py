@@ -87,6 +87,29 @@ def test_save_for_backward_and_output():
     np.testing.assert_allclose(x.grad.numpy(), np.exp([0.0, 1.0]))
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("op", ["exp", "sigmoid", "softmax"])
+def test_backward_refuses_an_output_it_reads_that_was_changed_in_place(op, create_graph):
+    # these ops compute their gradient from their output (as PyTorch's do): changing it in
+    # place under no_grad before backward would give a wrong gradient without a word
+    x = tnp.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    y = getattr(x, op)() if op != "softmax" else x.softmax(0)
+    with tnp.no_grad():
+        y.mul_(2)
+    with pytest.raises(RuntimeError, match=r"backward: its output \(shape \(3,\), float32\) "
+                                           r"was modified by an in-place operation"):
+        (y * tnp.tensor([1.0, 2.0, 3.0])).sum().backward(create_graph=create_graph)
+
+
+def test_backward_of_an_op_that_does_not_read_its_output_allows_changing_it():
+    x = tnp.tensor([0.5, -1.0], requires_grad=True)
+    y = x * 3  # Mul reads its inputs, not its output
+    with tnp.no_grad():
+        y.add_(1)
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
 def test_backward_returning_wrong_number_of_gradients_raises():
     class TwoGrads(tnp.Function):
         @staticmethod

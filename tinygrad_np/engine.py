@@ -196,7 +196,7 @@ def run_backward(
                 raise RuntimeError(_FREED_MESSAGE.format(op=type(ctx).__name__))
             if t._retains_grad or not accumulate:
                 _note_gradient(t, g, wanted, captured, create_graph)
-            ctx.output = t  # lent for the backward; freeing the node takes it back
+            ctx._output = t  # lent as ctx.output for the backward; freeing takes it back
             if special:
                 in_grads = _blame_nonfinite(ctx, g, create_graph, tensor_type) if anomaly \
                     else ctx.backward(ctx, g)
@@ -225,7 +225,7 @@ def run_backward(
                 else:
                     heappush(heap, (-inp._ctx._seq, key, inp))
             if retain_graph:
-                ctx.output = None  # the node stays: it must not keep its output alive
+                ctx._output = None  # the node stays: it must not keep its output alive
             else:  # free the node: its saved arrays and input references go; the sequence
                 # number stays, so a later backward reaches the node and reports it freed
                 ctx.__dict__ = {"_inputs": None, "_seq": ctx._seq}
@@ -238,7 +238,7 @@ def run_backward(
     finally:
         _mode.grad_enabled = saved_mode
         if ctx is not None:  # an error inside a node: take back the output it was lent,
-            ctx.output = None  # or output -> node -> output would be a reference cycle
+            ctx._output = None  # or output -> node -> output would be a reference cycle
     for leaf in leaves:
         for position in wanted.get(id(leaf), ()):
             captured[position] = grads[id(leaf)]

@@ -205,7 +205,8 @@ class Function:
     Subclasses define `forward(ctx, *arrays, **options)` and `backward(ctx, grad)` as static
     methods. In backward, `ctx.inputs` are the input Tensors (write the gradient with Tensor
     operations so that `create_graph=True` can differentiate it again), `ctx.output` is the
-    output Tensor, and `ctx.needs_input_grad[i]` says whether input i wants a gradient.
+    output Tensor (both checked not to have been changed in place since forward), and
+    `ctx.needs_input_grad[i]` says whether input i wants a gradient.
     Anything else forward stores on `ctx` is a constant to backward. The engine sums each
     returned gradient to its input's shape, so backward may return a broadcast shape.
 
@@ -300,6 +301,21 @@ class Function:
         if self._changes != _mode.changes:
             self._check_versions(inputs)
         return inputs
+
+    @property
+    def output(self) -> Tensor:
+        """The output Tensor, lent by the engine while backward runs; checked not to have
+        been modified in place since forward (a view's output, which shares its input's
+        version counter from the start, is not checked)."""
+        out = self._output
+        if out._vc[0] and not self.is_view:  # an op's own output starts at version 0
+            raise RuntimeError(
+                f"{type(self).__name__} backward: its output (shape {out.shape}, {out.dtype}) "
+                f"was modified by an in-place operation after the forward pass (it is at "
+                f"version {out._vc[0]}), and backward reads it. Use out.clone() before "
+                "modifying the output, or do the change out of place."
+            )
+        return out
 
     def _input_arrays(self) -> Iterator[np.ndarray]:
         """The input arrays, for backward_numpy; checked as `inputs` is."""
