@@ -110,6 +110,17 @@ def test_backward_of_an_op_that_does_not_read_its_output_allows_changing_it():
     assert x.grad.tolist() == [3.0, 3.0]
 
 
+def test_setting_ctx_output_in_forward_names_the_alternative():
+    class Keeps(tnp.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.output = a * 2
+            return a * 2
+
+    with pytest.raises(AttributeError, match=r"Keeps: ctx.output is the op's output.*another"):
+        Keeps.apply(tnp.ones(2, requires_grad=True))
+
+
 def test_backward_returning_wrong_number_of_gradients_raises():
     class TwoGrads(tnp.Function):
         @staticmethod

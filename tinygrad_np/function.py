@@ -317,6 +317,13 @@ class Function:
             )
         return out
 
+    @output.setter
+    def output(self, value: Any) -> None:
+        raise AttributeError(
+            f"{type(self).__name__}: ctx.output is the op's output, which the engine lends to "
+            "backward; keep your own values on ctx under another name (or save_for_backward)"
+        )
+
     def _input_arrays(self) -> Iterator[np.ndarray]:
         """The input arrays, for backward_numpy; checked as `inputs` is."""
         inputs = self._inputs
