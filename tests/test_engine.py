@@ -332,6 +332,28 @@ def test_grad_of_intermediate_tensor():
     assert gh.tolist() == [6.0, 12.0]
 
 
+def test_grad_of_an_intermediate_and_of_the_leaf_behind_it():
+    x = tnp.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    gh, gx = tnp.grad((h * h).sum(), [h, x])
+    assert gh.tolist() == [6.0, 12.0] and gx.tolist() == [18.0, 36.0]
+
+
+def test_grad_runs_only_the_branches_that_reach_its_inputs():
+    # as PyTorch: y's branch leads to x only, so grad(loss, w) neither computes it nor
+    # refuses its output, which was changed in place
+    x = tnp.tensor([0.5, -1.0], requires_grad=True)
+    w = tnp.tensor([2.0, 3.0], requires_grad=True)
+    y = x.exp()
+    loss = (-y + w * w).sum()
+    with tnp.no_grad():
+        y.mul_(2)
+    (gw,) = tnp.grad(loss, w, retain_graph=True)
+    assert gw.tolist() == [4.0, 6.0]
+    with pytest.raises(RuntimeError, match="Exp backward: its output"):
+        tnp.grad(loss, x)
+
+
 def test_grad_with_several_outputs_and_grad_outputs():
     x = tnp.tensor([1.0, 2.0], requires_grad=True)
     (g,) = tnp.grad([x * 2, x * x], x, grad_outputs=[tnp.ones(2), tnp.tensor([1.0, 10.0])])

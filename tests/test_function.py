@@ -110,6 +110,42 @@ def test_backward_of_an_op_that_does_not_read_its_output_allows_changing_it():
     assert x.grad.tolist() == [3.0, 3.0]
 
 
+def test_a_view_op_that_reads_its_output_refuses_it_changed_in_place():
+    class HalfView(tnp.Function):
+        """out = a viewed as is (is_view); its backward reads the output, so it must see
+        changes made through the view or its base"""
+
+        is_view = True
+        reads_input_values = False  # only the output: its check is the one under test
+
+        @staticmethod
+        def forward(ctx, a):
+            return a[:]
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * (ctx.output * 0 + 1)
+
+        @staticmethod
+        def backward_numpy(ctx, grad, a):
+            return grad * (ctx.output._data * 0 + 1)
+
+    x = tnp.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1  # not a leaf: its view may be changed under no_grad
+    out = HalfView.apply(h)
+    (out * out).sum().backward(retain_graph=True)  # unchanged: fine
+    with tnp.no_grad():
+        h.mul_(10)  # changes the view's output through its base
+    with pytest.raises(RuntimeError, match="HalfView backward: its output"):
+        out.sum().backward()
+
+
+def test_ctx_output_outside_backward_says_when_it_is_available():
+    y = tnp.tensor([1.0], requires_grad=True).exp()
+    with pytest.raises(AttributeError, match=r"Exp: ctx.output is lent to backward only"):
+        _ = y._ctx.output
+
+
 def test_setting_ctx_output_in_forward_names_the_alternative():
     class Keeps(tnp.Function):
         @staticmethod

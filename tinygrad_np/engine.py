@@ -53,10 +53,14 @@ def _fit_array(ctx, i: int, g, inp: Tensor) -> np.ndarray | np.generic:
     return g if g.dtype == data.dtype else g.astype(data.dtype)
 
 
-def _fit_checked(ctx, i: int, g, inp: Tensor, create_graph: bool, anomaly: bool,
-                 tensor_type: type[Tensor]):
-    """Fit a gradient to its input (a Tensor with create_graph, else an array); in anomaly
-    mode, check that it is finite."""
+def _edge_gradient(ctx, i: int, g, inp: Tensor, create_graph: bool, anomaly: bool,
+                   tensor_type: type[Tensor], needed: set | None):
+    """The gradient ctx passes to its input i, when it is not plainly fit already or a slower
+    mode is on: None if grad() needs none for that input (`needed`: see _on_paths_to);
+    else fitted to the input (a Tensor with create_graph, else an array) and, in anomaly
+    mode, checked to be finite."""
+    if needed is not None and id(inp) not in needed:
+        return None
     g = _fit_gradient(ctx, i, g, inp, tensor_type) if create_graph else _fit_array(ctx, i, g, inp)
     if anomaly:
         _check_finite_gradient(ctx, i, g)
@@ -119,6 +123,33 @@ def _accumulate_into_leaf(leaf: Tensor, g, create_graph: bool) -> None:
         _bump_version(old)
 
 
+def _on_paths_to(roots: Sequence[Tensor], wanted: dict) -> set[int]:
+    """The ids of the tensors on some path from a root down to a wanted input: grad() runs
+    only their nodes, as PyTorch does, so a branch that reaches none of the inputs is not
+    computed (nor refused, if it was changed in place). An iterative walk in post-order,
+    so graph depth is not limited by recursion."""
+    needed: set[int] = set()
+    seen: set[int] = set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        t, inputs_done = stack.pop()
+        key = id(t)
+        ctx = t._ctx
+        if inputs_done:  # every input of t has been decided
+            if any(id(inp) in needed for inp in ctx._inputs):
+                needed.add(key)
+            continue
+        if key in seen:
+            continue
+        seen.add(key)
+        if key in wanted or (ctx is not None and ctx._inputs is None):
+            needed.add(key)  # a freed node stays in, so the walk reaches it and says so
+        if ctx is not None and ctx._inputs is not None:  # a wanted non-leaf too: inputs
+            stack.append((t, True))  # behind it may be wanted as well
+            stack.extend((inp, False) for inp in ctx._inputs if inp._requires_grad)
+    return needed
+
+
 def _note_gradient(t: Tensor, g, wanted: dict | None, captured: list,
                    create_graph: bool) -> None:
     """A non-leaf's gradient as the walk reaches it: grad() keeps it when t is one of the
@@ -166,7 +197,10 @@ def run_backward(
     # between copies of one node (copy.deepcopy of a graph), which share a number
     heap: list = []
     leaves: list = []  # leaves with a gradient, in the order they got one
+    needed = None if wanted is None else _on_paths_to(roots, wanted)
     for r, g in zip(roots, root_grads):
+        if needed is not None and id(r) not in needed:
+            continue
         g = g if create_graph else g._data
         if id(r) in grads:
             grads[id(r)] = grads[id(r)] + g
@@ -178,10 +212,10 @@ def run_backward(
             heappush(heap, (-r._ctx._seq, id(r), r))
     accumulate = wanted is None
     anomaly = _mode.anomaly  # read once: the checks below run for every edge
-    special = anomaly or create_graph  # the slower modes, with their own per-edge work
+    special = anomaly or create_graph  # the slower modes, with their own backward call
     # a gradient of this type, shape and dtype is used as it is; anything else (and, in the
-    # slower modes, everything) goes through _fit_checked
-    fitting_type = None if special else np.ndarray
+    # slower modes and in grad(), everything) goes through _edge_gradient
+    fitting_type = None if special or needed is not None else np.ndarray
     pop = grads.pop
     saved_mode = _mode.grad_enabled
     _mode.grad_enabled = create_graph
@@ -214,7 +248,10 @@ def run_backward(
                     continue
                 if type(ig) is not fitting_type or ig.shape != inp._data.shape or \
                         ig.dtype != inp._data.dtype:
-                    ig = _fit_checked(ctx, i, ig, inp, create_graph, anomaly, tensor_type)
+                    ig = _edge_gradient(ctx, i, ig, inp, create_graph, anomaly, tensor_type,
+                                        needed)
+                    if ig is None:
+                        continue  # grad() needs no gradient for this input
                 key = id(inp)
                 if key in grads:
                     grads[key] = grads[key] + ig
@@ -375,6 +412,7 @@ def grad(
     allow_unused: bool = False,
 ) -> tuple:
     """Gradients of `outputs` with respect to `inputs`, returned instead of stored in .grad.
+    Only the part of the graph between the outputs and the inputs is computed.
 
     Args:
         outputs: a Tensor or a sequence of Tensors to differentiate.

@@ -67,6 +67,14 @@ def _bump_version(t: Tensor) -> None:
     _mode.changes += 1
 
 
+def _replaced_version(t: Tensor) -> None:
+    """Record that t now holds a new array (t.data = ...): its version goes up on a counter
+    of its own, as the tensors that shared the old counter still hold the old, unchanged
+    array."""
+    t._vc = [t._vc[0] + 1]
+    _mode.changes += 1
+
+
 def _shared_version(t: Tensor) -> list[int]:
     """t's counter, made its own first, for a view or alias that must see t's changes."""
     vc = t._vc
@@ -233,6 +241,8 @@ class Function:
     """
 
     is_view = False  # True when forward returns a view of input 0: they share a version counter
+    # the output's version when forward returned: 0, or its input's for a view (set then)
+    _output_version = 0
     backward_numpy = None  # optional: backward on ndarrays, used when no graph is recorded
     # False when backward_numpy reads only the inputs' shapes, never their values: then an
     # in-place change to an input after forward is harmless and is not refused
@@ -288,6 +298,7 @@ class Function:
             result = _make_tensor(out, False, None)
         if cls.is_view and np.may_share_memory(out, arrays[0]):
             result._vc = _shared_version(inputs[0])
+            ctx._output_version = result._vc[0]
         return result
 
     # ---- what backward reads -------------------------------------------------------------
@@ -305,10 +316,15 @@ class Function:
     @property
     def output(self) -> Tensor:
         """The output Tensor, lent by the engine while backward runs; checked not to have
-        been modified in place since forward (a view's output, which shares its input's
-        version counter from the start, is not checked)."""
-        out = self._output
-        if out._vc[0] and not self.is_view:  # an op's own output starts at version 0
+        been modified in place since forward."""
+        try:
+            out = self._output
+        except AttributeError:
+            out = None
+        if out is None:
+            raise AttributeError(f"{type(self).__name__}: ctx.output is lent to backward only "
+                                 "while it runs")
+        if out._vc[0] != self._output_version:
             raise RuntimeError(
                 f"{type(self).__name__} backward: its output (shape {out.shape}, {out.dtype}) "
                 f"was modified by an in-place operation after the forward pass (it is at "

@@ -21,6 +21,7 @@ from .function import (
     _bump_version,
     _mode,
     _register_tensor_class,
+    _replaced_version,
     _shared_version,
 )
 from .ops.elementwise import (
@@ -139,7 +140,7 @@ class Tensor:
         if self._requires_grad and arr.dtype.kind != "f":
             raise TypeError(f"data: a tensor that requires grad cannot hold {arr.dtype} data")
         self._data = arr
-        _bump_version(self)  # whatever saved the old array must not silently use the new one
+        _replaced_version(self)  # whatever saved the old array must not use the new one
 
     @property
     def requires_grad(self) -> bool:

@@ -20,6 +20,8 @@ def _keepdim_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tupl
 class Sum(Function):
     """out = Σ a over axes;  d/da = 1 (the gradient is broadcast back)"""
 
+    reads_input_values = False
+
     @staticmethod
     def forward(ctx, a, axes=None, keepdim=False):
         ctx.axes = axes
