@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import copy
 
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 import tinygrad_np as tnp
 from tinygrad_np import nn
@@ -269,27 +272,45 @@ def test_sequential_forward_chains_the_modules():
     np.testing.assert_array_equal(model(x).data, model[1](model[0](x)).data)
 
 
-@pytest.mark.parametrize("bias", [True, False])
-def test_sequential_fuses_linear_and_relu_with_the_same_values_and_gradients(bias):
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_sequential_fuses_linear_and_relu_with_the_same_values_and_gradients(data):
+    # property: for any widths, batch shape, dtype and bias, the fused Sequential gives the
+    # values and gradients (plain and create_graph) of its modules run one by one, bit for bit
     from tinygrad_np.ops.linalg import LinearReLU
 
-    model = nn.Sequential(nn.Linear(5, 4, bias=bias), nn.ReLU(), nn.Linear(4, 3, bias=bias),
-                          nn.ReLU())
-    x = tnp.randn(6, 5)
-    g = tnp.randn(6, 3)
-    fused = model(x)
-    assert type(fused._ctx) is LinearReLU  # one node for the pair
-    fused.backward(g)
-    fused_grads = [p.grad.numpy().copy() for p in model.parameters()]
-    model.zero_grad()
-    unfused = x
-    for module in model:  # the modules one by one: Linear and ReLU ops
-        unfused = module(unfused)
+    dtype = data.draw(st.sampled_from([np.float32, np.float64]))
+    widths = data.draw(st.lists(st.integers(1, 5), min_size=2, max_size=4))
+    bias = data.draw(st.booleans())
+    batch = data.draw(st.lists(st.integers(1, 3), max_size=2))
+    layers = []
+    for n_in, n_out in zip(widths, widths[1:]):
+        layers += [nn.Linear(n_in, n_out, bias=bias, dtype=dtype), nn.ReLU()]
+    model = nn.Sequential(*layers)
+    values = st.floats(-3, 3, width=32)  # exact zeros included: the ReLU's edge
+    x = tnp.tensor(data.draw(hnp.arrays(dtype, (*batch, widths[0]), elements=values)))
+    g = data.draw(hnp.arrays(dtype, (*batch, widths[-1]), elements=values))
+    create_graph = data.draw(st.booleans())
+
+    def run(forward):
+        model.zero_grad()
+        out = forward(x)
+        out.backward(tnp.tensor(g), create_graph=create_graph)
+        return out, [p.grad.numpy().copy() for p in model.parameters()]
+
+    fused, fused_grads = run(model)
+    assert type(fused._ctx) is LinearReLU  # one node for the last pair
+
+    def one_by_one(h):
+        for module in model:
+            h = module(h)
+        return h
+
+    unfused, unfused_grads = run(one_by_one)
     assert type(unfused._ctx) is not LinearReLU
-    unfused.backward(g)
     np.testing.assert_array_equal(fused.numpy(), unfused.numpy())
-    for a, p in zip(fused_grads, model.parameters()):
-        np.testing.assert_array_equal(a, p.grad.numpy())
+    for a, b in zip(fused_grads, unfused_grads):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_sequential_fuses_only_an_exact_linear_then_relu():
