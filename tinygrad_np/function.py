@@ -59,11 +59,17 @@ _UNCHANGED = (0,)
 
 def _bump_version(t: Tensor) -> None:
     """Record an in-place change of t (and of every view that shares its counter)."""
-    vc = t._vc
-    if type(vc) is tuple:
-        t._vc = [vc[0] + 1]
-    else:
-        vc[0] += 1
+    _bump_versions((t,))
+
+
+def _bump_versions(tensors) -> None:
+    """Record an in-place change of each tensor (an optimizer step changes them all)."""
+    for t in tensors:
+        vc = t._vc
+        if type(vc) is tuple:
+            t._vc = [vc[0] + 1]
+        else:
+            vc[0] += 1
     _mode.changes += 1
 
 

@@ -67,43 +67,43 @@ class Adam(Optimizer):
         return (float(group["lr"]), float(beta1), float(beta2), float(group["eps"]),
                 float(group["weight_decay"]), bool(group["amsgrad"]), bool(group["maximize"]))
 
-    def _update(self, p, data, grad, state, lr, beta1, beta2, eps, weight_decay, amsgrad,
-                maximize) -> None:
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(data)
-            state["exp_avg_sq"] = np.zeros_like(data)
-        if amsgrad and "max_exp_avg_sq" not in state:
-            state["max_exp_avg_sq"] = np.zeros_like(data)
-        if self._decoupled:
-            g = self._effective_grad(p, data, grad, 0.0, maximize, i=1)
-            if weight_decay != 0:
-                np.multiply(data, 1.0 - lr * weight_decay, out=data)  # p *= 1 - lr wd
-        else:
-            g = self._effective_grad(p, data, grad, weight_decay, maximize, i=1)
-        t = state["step"] = state["step"] + 1
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        tmp = self._work_array(p, 0)
-        # m = beta1 m + (1 - beta1) g
-        np.multiply(m, beta1, out=m)
-        np.multiply(g, 1.0 - beta1, out=tmp)
-        np.add(m, tmp, out=m)
-        # v = beta2 v + (1 - beta2) g²
-        np.multiply(v, beta2, out=v)
-        np.multiply(g, g, out=tmp)
-        np.multiply(tmp, 1.0 - beta2, out=tmp)
-        np.add(v, tmp, out=v)
-        if amsgrad:
-            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-        # p -= lr / (1 - beta1^t) * m / (sqrt(v) / c + eps) with c = sqrt(1 - beta2^t), the
-        # bias corrections of m and v; multiplied through by c, it is one pass shorter:
-        # p -= (lr c / (1 - beta1^t)) * m / (sqrt(v) + eps c)
-        c = (1.0 - beta2**t) ** 0.5
-        np.sqrt(v, out=tmp)
-        np.add(tmp, eps * c, out=tmp)
-        np.divide(m, tmp, out=tmp)
-        np.multiply(tmp, lr * c / (1.0 - beta1**t), out=tmp)
-        np.subtract(data, tmp, out=data)
+    def _update(self, params, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize) -> None:
+        # the L2 penalty goes into the gradient (Adam) or shrinks p directly (AdamW)
+        coupled, decoupled = (0.0, weight_decay) if self._decoupled else (weight_decay, 0.0)
+        grads = self._effective_grads(params, coupled, maximize)
+        for p, g, tmp in zip(params, grads, self._work_arrays(params, 0)):
+            data, state = p._data, self.state[p]
+            if not state:
+                state["step"] = 0
+                state["exp_avg"] = np.zeros_like(data)
+                state["exp_avg_sq"] = np.zeros_like(data)
+            if decoupled != 0:
+                np.multiply(data, 1.0 - lr * decoupled, out=data)  # p *= 1 - lr wd
+            t = state["step"] = state["step"] + 1
+            m, v = state["exp_avg"], state["exp_avg_sq"]
+            # m = beta1 m + (1 - beta1) g
+            np.multiply(m, beta1, out=m)
+            np.multiply(g, 1.0 - beta1, out=tmp)
+            np.add(m, tmp, out=m)
+            # v = beta2 v + (1 - beta2) g²
+            np.multiply(v, beta2, out=v)
+            np.multiply(g, g, out=tmp)
+            np.multiply(tmp, 1.0 - beta2, out=tmp)
+            np.add(v, tmp, out=v)
+            if amsgrad:
+                v_max = state.get("max_exp_avg_sq")
+                if v_max is None:
+                    v_max = state["max_exp_avg_sq"] = np.zeros_like(data)
+                v = np.maximum(v_max, v, out=v_max)
+            # p -= lr / (1 - beta1^t) * m / (sqrt(v) / c + eps) with c = sqrt(1 - beta2^t),
+            # the bias corrections of m and v; multiplied through by c, it is one pass
+            # shorter: p -= (lr c / (1 - beta1^t)) * m / (sqrt(v) + eps c)
+            c = (1.0 - beta2**t) ** 0.5
+            np.sqrt(v, out=tmp)
+            np.add(tmp, eps * c, out=tmp)
+            np.divide(m, tmp, out=tmp)
+            np.multiply(tmp, lr * c / (1.0 - beta1**t), out=tmp)
+            np.subtract(data, tmp, out=data)
 
 
 class AdamW(Adam):

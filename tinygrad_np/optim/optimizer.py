@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import _bump_version, enable_grad
+from ..function import _bump_versions, enable_grad
 from ..tensor import Tensor, zero_grads
 
 
@@ -23,8 +23,8 @@ class Optimizer:
     """Base class of the optimizers: parameter groups, per-parameter state, step, checkpoints.
 
     A subclass passes its options to `__init__` as `defaults`, checks them in `_check_options`,
-    unpacks a group's options in `_group_options` and updates one parameter's array in
-    `_update`. Everything else lives here.
+    unpacks a group's options in `_group_options` and updates the arrays of a group's
+    parameters in `_update`. Everything else lives here.
 
     Args:
         params: an iterable of Tensors, or of dicts (parameter groups), each with a
@@ -181,15 +181,11 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        update, state = self._update, self.state
         for group in self.param_groups:
-            options = self._group_options(group)
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                update(p, p._data, g._data, state[p], *options)
-                _bump_version(p)  # a graph that saved the old values must refuse to backward
+            params = [p for p in group["params"] if p._grad is not None]
+            if params:  # one call per group: the per-parameter loop is the subclass's
+                self._update(params, *self._group_options(group))
+                _bump_versions(params)  # a graph that saved the old values must refuse
         return loss
 
     def _group_options(self, group: dict[str, Any]) -> tuple:
@@ -197,39 +193,46 @@ class Optimizer:
         so NumPy's weak-scalar rule keeps float32 arrays float32)."""
         raise NotImplementedError(f"{type(self).__name__} must define _group_options")
 
-    def _update(self, p: Tensor, data: np.ndarray, grad: np.ndarray, state: dict[str, Any],
-                *options: Any) -> None:
-        """Update `data` (p's array) in place from `grad`; `state` is p's state dict."""
+    def _update(self, params: list[Tensor], *options: Any) -> None:
+        """Update each parameter's array (p.data) in place from its gradient (p.grad, never
+        None here); self.state[p] is p's state dict. `options` are _group_options'."""
         raise NotImplementedError(f"{type(self).__name__} must define _update")
 
     # ---- per-parameter work arrays -------------------------------------------------------
 
-    def _work_array(self, p: Tensor, i: int = 0) -> np.ndarray:
-        """The i-th scratch array of p's shape and dtype, allocated once and reused each step
-        (its contents are undefined on entry)."""
-        arrays = self._work.get(p)
-        if arrays is None:
-            arrays = self._work[p] = []
-        while len(arrays) <= i:
-            arrays.append(np.empty_like(p._data))
-        a = arrays[i]
-        if a.shape != p._data.shape or a.dtype != p._data.dtype:  # p.data was replaced
-            a = arrays[i] = np.empty_like(p._data)
-        return a
+    def _work_arrays(self, params: list[Tensor], i: int = 0) -> list[np.ndarray]:
+        """Each parameter's i-th scratch array, of its shape and dtype, allocated once and
+        reused each step (its contents are undefined on entry)."""
+        work, arrays = self._work, []
+        for p in params:
+            data = p._data
+            own = work.get(p)
+            if own is None:
+                own = work[p] = []
+            if len(own) <= i:
+                own.extend(np.empty_like(data) for _ in range(i + 1 - len(own)))
+            a = own[i]
+            if a.shape != data.shape or a.dtype != data.dtype:  # p.data was replaced
+                a = own[i] = np.empty_like(data)
+            arrays.append(a)
+        return arrays
 
-    def _effective_grad(self, p: Tensor, data: np.ndarray, grad: np.ndarray,
-                        weight_decay: float, maximize: bool, i: int = 1) -> np.ndarray:
-        """grad, negated for maximize, plus weight_decay * data (L2 penalty), as in PyTorch;
-        written to work array i when it changes, never into the gradient itself."""
+    def _effective_grads(self, params: list[Tensor], weight_decay: float,
+                         maximize: bool) -> list[np.ndarray]:
+        """Each parameter's gradient, negated for maximize, plus weight_decay * p (L2 penalty),
+        as in PyTorch; written to work array 1 when it changes, never into the gradient."""
         if not weight_decay and not maximize:
-            return grad
-        out = self._work_array(p, i)
-        if weight_decay:
-            np.multiply(data, weight_decay, out=out)
-            (np.subtract if maximize else np.add)(out, grad, out=out)  # -g + wd p, or g + wd p
-        else:
-            np.negative(grad, out=out)
-        return out
+            return [p._grad._data for p in params]
+        grads = []
+        for p, out in zip(params, self._work_arrays(params, 1)):
+            grad = p._grad._data
+            if weight_decay:
+                np.multiply(p._data, weight_decay, out=out)
+                (np.subtract if maximize else np.add)(out, grad, out=out)  # -g + wd p, g + wd p
+            else:
+                np.negative(grad, out=out)
+            grads.append(out)
+        return grads
 
     # ---- checkpoints ---------------------------------------------------------------------
 

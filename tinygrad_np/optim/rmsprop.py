@@ -64,42 +64,43 @@ class RMSprop(Optimizer):
                 float(group["weight_decay"]), float(group["momentum"]), bool(group["centered"]),
                 bool(group["maximize"]))
 
-    def _update(self, p, data, grad, state, lr, alpha, eps, weight_decay, momentum, centered,
+    def _update(self, params, lr, alpha, eps, weight_decay, momentum, centered,
                 maximize) -> None:
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = np.zeros_like(data)
-        if momentum > 0 and "momentum_buffer" not in state:
-            state["momentum_buffer"] = np.zeros_like(data)
-        if centered and "grad_avg" not in state:
-            state["grad_avg"] = np.zeros_like(data)
-        g = self._effective_grad(p, data, grad, weight_decay, maximize, i=1)
-        state["step"] += 1
-        v = state["square_avg"]
-        avg = self._work_array(p, 0)
-        # v = alpha v + (1 - alpha) g²
-        np.multiply(v, alpha, out=v)
-        np.multiply(g, 1.0 - alpha, out=avg)
-        np.multiply(avg, g, out=avg)
-        np.add(v, avg, out=v)
-        if centered:
-            # ḡ = alpha ḡ + (1 - alpha) g, written ḡ + (1 - alpha)(g - ḡ) as torch's lerp_
-            mean = state["grad_avg"]
-            np.subtract(g, mean, out=avg)
-            np.multiply(avg, 1.0 - alpha, out=avg)
-            np.add(mean, avg, out=mean)
-            np.multiply(mean, mean, out=avg)  # avg = sqrt(v - ḡ²)
-            np.subtract(v, avg, out=avg)
-            np.sqrt(avg, out=avg)
-        else:
-            np.sqrt(v, out=avg)
-        np.add(avg, eps, out=avg)
-        np.divide(g, avg, out=avg)  # g / avg
-        if momentum > 0:
-            buf = state["momentum_buffer"]
-            np.multiply(buf, momentum, out=buf)
-            np.add(buf, avg, out=buf)
-            np.multiply(buf, lr, out=avg)
-        else:
-            np.multiply(avg, lr, out=avg)
-        np.subtract(data, avg, out=data)
+        grads = self._effective_grads(params, weight_decay, maximize)
+        for p, g, avg in zip(params, grads, self._work_arrays(params, 0)):
+            data, state = p._data, self.state[p]
+            if not state:
+                state["step"] = 0
+                state["square_avg"] = np.zeros_like(data)
+            if momentum > 0 and "momentum_buffer" not in state:
+                state["momentum_buffer"] = np.zeros_like(data)
+            if centered and "grad_avg" not in state:
+                state["grad_avg"] = np.zeros_like(data)
+            state["step"] += 1
+            v = state["square_avg"]
+            # v = alpha v + (1 - alpha) g²
+            np.multiply(v, alpha, out=v)
+            np.multiply(g, 1.0 - alpha, out=avg)
+            np.multiply(avg, g, out=avg)
+            np.add(v, avg, out=v)
+            if centered:
+                # ḡ = alpha ḡ + (1 - alpha) g, written ḡ + (1 - alpha)(g - ḡ) as torch's lerp_
+                mean = state["grad_avg"]
+                np.subtract(g, mean, out=avg)
+                np.multiply(avg, 1.0 - alpha, out=avg)
+                np.add(mean, avg, out=mean)
+                np.multiply(mean, mean, out=avg)  # avg = sqrt(v - ḡ²)
+                np.subtract(v, avg, out=avg)
+                np.sqrt(avg, out=avg)
+            else:
+                np.sqrt(v, out=avg)
+            np.add(avg, eps, out=avg)
+            np.divide(g, avg, out=avg)  # g / avg
+            if momentum > 0:
+                buf = state["momentum_buffer"]
+                np.multiply(buf, momentum, out=buf)
+                np.add(buf, avg, out=buf)
+                np.multiply(buf, lr, out=avg)
+            else:
+                np.multiply(avg, lr, out=avg)
+            np.subtract(data, avg, out=data)

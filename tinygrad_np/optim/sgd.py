@@ -64,26 +64,32 @@ class SGD(Optimizer):
         return (float(group["lr"]), float(group["momentum"]), float(group["dampening"]),
                 float(group["weight_decay"]), bool(group["nesterov"]), bool(group["maximize"]))
 
-    def _update(self, p, data, grad, state, lr, momentum, dampening, weight_decay, nesterov,
+    def _update(self, params, lr, momentum, dampening, weight_decay, nesterov,
                 maximize) -> None:
-        d = self._effective_grad(p, data, grad, weight_decay, maximize, i=1)
-        tmp = self._work_array(p, 0)
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:  # the first step takes the gradient as it is: no dampening
-                buf = state["momentum_buffer"] = np.array(d, dtype=data.dtype, copy=True)
+        grads = self._effective_grads(params, weight_decay, maximize)
+        for p, d, tmp in zip(params, grads, self._work_arrays(params, 0)):
+            if momentum != 0:
+                d = self._momentum_step(p, d, tmp, momentum, dampening, nesterov)
+            data = p._data
+            np.multiply(d, lr, out=tmp)
+            np.subtract(data, tmp, out=data)
+
+    def _momentum_step(self, p, d, tmp, momentum, dampening, nesterov) -> np.ndarray:
+        """The momentum buffer b updated from the gradient d; returns what the step scales
+        by lr: b, or d + momentum * b (Nesterov, in tmp)."""
+        state = self.state[p]
+        buf = state.get("momentum_buffer")
+        if buf is None:  # the first step takes the gradient as it is: no dampening
+            buf = state["momentum_buffer"] = np.array(d, dtype=p._data.dtype, copy=True)
+        else:
+            np.multiply(buf, momentum, out=buf)
+            if dampening != 0:
+                np.multiply(d, 1.0 - dampening, out=tmp)
+                np.add(buf, tmp, out=buf)
             else:
-                np.multiply(buf, momentum, out=buf)
-                if dampening != 0:
-                    np.multiply(d, 1.0 - dampening, out=tmp)
-                    np.add(buf, tmp, out=buf)
-                else:
-                    np.add(buf, d, out=buf)
-            if nesterov:  # d = d + momentum * b
-                np.multiply(buf, momentum, out=tmp)
-                np.add(d, tmp, out=tmp)
-                d = tmp
-            else:
-                d = buf
-        np.multiply(d, lr, out=tmp)
-        np.subtract(data, tmp, out=data)
+                np.add(buf, d, out=buf)
+        if not nesterov:
+            return buf
+        np.multiply(buf, momentum, out=tmp)  # d + momentum * b
+        np.add(d, tmp, out=tmp)
+        return tmp
