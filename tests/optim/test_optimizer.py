@@ -112,6 +112,42 @@ def test_backward_through_a_graph_built_before_step_raises():
 
 
 @pytest.mark.parametrize("name", sorted(FULL))
+def test_a_step_that_fails_part_way_still_refuses_graphs_built_before_it(name):
+    # the first parameter is updated, then the second's gradient does not fit its array
+    a = tnp.tensor([1.0, 2.0], requires_grad=True)
+    b = tnp.tensor([1.0, 2.0], requires_grad=True)
+    opt = FULL[name]([a, b])
+    loss = (a * a).sum()  # Mul's backward reads a
+    a.grad, b.grad = tnp.ones(2), tnp.ones(2)
+    b.data = np.ones(3, np.float32)
+    before = a.data.copy()
+    with pytest.raises(ValueError):
+        opt.step()
+    assert not np.array_equal(a.data, before)  # a was changed before the error
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("optimizer", [
+    lambda ps: optim.SGD(ps, lr=1.5, weight_decay=1.0),
+    lambda ps: optim.Adam(ps, lr=1.5, weight_decay=1.0),  # a step large enough to flip a sign
+    lambda ps: optim.RMSprop(ps, lr=1.5, weight_decay=1.0),
+], ids=["SGD", "Adam", "RMSprop"])
+def test_weight_decay_reads_each_parameter_just_before_its_update(optimizer):
+    # b shares a's array: its L2 term must see a's update, as in PyTorch
+    shared = tnp.tensor([1.0, 2.0], requires_grad=True)
+    alias = shared.detach().requires_grad_()
+    one_by_one = tnp.tensor([1.0, 2.0], requires_grad=True)
+    for p in (shared, alias, one_by_one):
+        p.grad = tnp.zeros(2)
+    optimizer([shared, alias]).step()
+    first, second = optimizer([one_by_one]), optimizer([one_by_one])
+    first.step()
+    second.step()
+    np.testing.assert_allclose(shared.data, one_by_one.data, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(FULL))
 def test_step_skips_parameters_without_gradient(name):
     params = make_params()
     opt = FULL[name](params)

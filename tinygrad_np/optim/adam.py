@@ -70,8 +70,8 @@ class Adam(Optimizer):
     def _update(self, params, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize) -> None:
         # the L2 penalty goes into the gradient (Adam) or shrinks p directly (AdamW)
         coupled, decoupled = (0.0, weight_decay) if self._decoupled else (weight_decay, 0.0)
-        grads = self._effective_grads(params, coupled, maximize)
-        for p, g, tmp in zip(params, grads, self._work_arrays(params, 0)):
+        for p, tmp in zip(params, self._work_arrays(params, 0)):
+            g = self._effective_grad(p, coupled, maximize)
             data, state = p._data, self.state[p]
             if not state:
                 state["step"] = 0

@@ -183,9 +183,12 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             params = [p for p in group["params"] if p._grad is not None]
-            if params:  # one call per group: the per-parameter loop is the subclass's
+            if not params:
+                continue
+            try:  # one call per group: the per-parameter loop is the subclass's
                 self._update(params, *self._group_options(group))
-                _bump_versions(params)  # a graph that saved the old values must refuse
+            finally:  # even after an error part way: a graph that saved the old values
+                _bump_versions(params)  # must refuse to backward
         return loss
 
     def _group_options(self, group: dict[str, Any]) -> tuple:
@@ -217,22 +220,20 @@ class Optimizer:
             arrays.append(a)
         return arrays
 
-    def _effective_grads(self, params: list[Tensor], weight_decay: float,
-                         maximize: bool) -> list[np.ndarray]:
-        """Each parameter's gradient, negated for maximize, plus weight_decay * p (L2 penalty),
-        as in PyTorch; written to work array 1 when it changes, never into the gradient."""
+    def _effective_grad(self, p: Tensor, weight_decay: float, maximize: bool) -> np.ndarray:
+        """p's gradient, negated for maximize, plus weight_decay * p (L2 penalty), as in
+        PyTorch; written to work array 1 when it changes, never into the gradient. Taken
+        just before p's update: p may share its array with a parameter updated before it."""
+        grad = p._grad._data
         if not weight_decay and not maximize:
-            return [p._grad._data for p in params]
-        grads = []
-        for p, out in zip(params, self._work_arrays(params, 1)):
-            grad = p._grad._data
-            if weight_decay:
-                np.multiply(p._data, weight_decay, out=out)
-                (np.subtract if maximize else np.add)(out, grad, out=out)  # -g + wd p, g + wd p
-            else:
-                np.negative(grad, out=out)
-            grads.append(out)
-        return grads
+            return grad
+        (out,) = self._work_arrays([p], 1)
+        if weight_decay:
+            np.multiply(p._data, weight_decay, out=out)
+            (np.subtract if maximize else np.add)(out, grad, out=out)  # -g + wd p, g + wd p
+        else:
+            np.negative(grad, out=out)
+        return out
 
     # ---- checkpoints ---------------------------------------------------------------------
 

@@ -66,8 +66,8 @@ class RMSprop(Optimizer):
 
     def _update(self, params, lr, alpha, eps, weight_decay, momentum, centered,
                 maximize) -> None:
-        grads = self._effective_grads(params, weight_decay, maximize)
-        for p, g, avg in zip(params, grads, self._work_arrays(params, 0)):
+        for p, avg in zip(params, self._work_arrays(params, 0)):
+            g = self._effective_grad(p, weight_decay, maximize)
             data, state = p._data, self.state[p]
             if not state:
                 state["step"] = 0

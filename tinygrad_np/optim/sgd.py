@@ -66,8 +66,8 @@ class SGD(Optimizer):
 
     def _update(self, params, lr, momentum, dampening, weight_decay, nesterov,
                 maximize) -> None:
-        grads = self._effective_grads(params, weight_decay, maximize)
-        for p, d, tmp in zip(params, grads, self._work_arrays(params, 0)):
+        for p, tmp in zip(params, self._work_arrays(params, 0)):
+            d = self._effective_grad(p, weight_decay, maximize)
             if momentum != 0:
                 d = self._momentum_step(p, d, tmp, momentum, dampening, nesterov)
             data = p._data
