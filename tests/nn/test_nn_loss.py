@@ -234,6 +234,33 @@ def test_cross_entropy_with_every_row_ignored_is_nan_as_in_pytorch():
     assert np.isnan(loss.item())
 
 
+@pytest.mark.parametrize("loss", [
+    lambda x: F.cross_entropy(x, [-100, -100]),
+    lambda x: F.cross_entropy(x, [1, 1], ignore_index=1, label_smoothing=0.2),
+    lambda x: F.cross_entropy(x, [0, 0], weight=[0.0, 1.0, 1.0]),
+    lambda x: F.nll_loss(x.log_softmax(1), [-100, -100]),
+    lambda x: F.nll_loss(x, [0, 0], weight=[0.0, 1.0, 1.0]),
+], ids=["cross_entropy", "smoothed", "zero-weight", "nll_loss", "nll_loss-zero-weight"])
+def test_a_mean_over_no_counted_row_is_nan_with_a_zero_gradient_as_in_pytorch(loss):
+    # the mean is 0/0; a nan gradient would turn every weight into nan at the next step
+    x = tnp.randn(2, 3, requires_grad=True)
+    out = loss(x)
+    out.backward()
+    assert np.isnan(out.item())
+    np.testing.assert_array_equal(x.grad.data, np.zeros((2, 3)))
+    (second,) = tnp.grad(loss(x), x, create_graph=True)
+    np.testing.assert_array_equal(second.data, np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("name", ["weight", "pos_weight"])
+@pytest.mark.parametrize("shape", [(3, 1), (2, 3)])
+def test_bce_with_logits_refuses_a_weight_that_would_enlarge_the_loss(name, shape):
+    # a (3, 1) weight against (3,) logits broadcasts to a (3, 3) loss in NumPy
+    with pytest.raises(ValueError, match=rf"{name} of shape \({shape[0]}, {shape[1]}\) does "
+                                         r"not broadcast to the input's shape \(3,\)"):
+        F.binary_cross_entropy_with_logits(tnp.zeros(3), tnp.ones(3), **{name: np.ones(shape)})
+
+
 def test_cross_entropy_accepts_a_single_sample():
     x = tnp.tensor([1.0, 2.0, 3.0])
     loss = F.cross_entropy(x, tnp.tensor(2))

@@ -303,8 +303,10 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
     pick = (np.expand_dims(safe, dim) == classes) * np.expand_dims(w_row, dim)
     loss = -(input * pick.astype(input.dtype)).sum(dim)
     if reduction == "mean":
-        with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as PyTorch
-            return loss.sum() / w_row.sum()
+        total_weight = w_row.sum()
+        if total_weight == 0:  # all rows ignored (or of weight 0): 0/0 is nan, as in PyTorch,
+            return loss.sum() + float("nan")  # and no row gets a gradient (pick is all 0)
+        return loss.sum() / total_weight
     return _reduce(loss, reduction)
 
 
@@ -368,11 +370,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any,  # noqa: A002
     target = _same_shape_target(input, target, op)
     softplus_neg = Softplus.apply(-input)  # log(1 + e^-x) = -log sigmoid(x)
     if pos_weight is not None:
-        pw = _as_tensor(pos_weight, input.dtype)
+        pw = _weight_for(input, pos_weight, "pos_weight", op)
         softplus_neg = softplus_neg * ((pw - 1) * target + 1)
     loss = (1 - target) * input + softplus_neg
     if weight is not None:
-        loss = loss * _as_tensor(weight, input.dtype)
+        loss = loss * _weight_for(input, weight, "weight", op)
     return _reduce(loss, reduction)
 
 
@@ -384,6 +386,20 @@ def _as_tensor(value: Any, dtype: Any = None) -> Tensor:
     target or weight does not turn a float32 loss into float64."""
     t = value if isinstance(value, Tensor) else Tensor(value)
     return t if dtype is None or t.dtype == dtype else t.to(dtype)
+
+
+def _weight_for(input: Tensor, weight: Any, name: str, op: str) -> Tensor:  # noqa: A002
+    """A weight in input's dtype that broadcasts to input's shape without enlarging it (a
+    (N, 1) weight against (N,) logits must not turn the loss into (N, N))."""
+    w = _as_tensor(weight, input.dtype)
+    try:
+        fits = np.broadcast_shapes(w.shape, input.shape) == input.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{op}: {name} of shape {w.shape} does not broadcast to the input's "
+                         f"shape {input.shape}")
+    return w
 
 
 def _check_input(input: Tensor, op: str) -> None:  # noqa: A002

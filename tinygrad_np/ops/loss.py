@@ -90,15 +90,18 @@ class CrossEntropy(Function):
         scale = 1.0
         if reduction == "mean":
             total_weight = n_rows if w_row is None else w_row.sum(dtype=np.float64)
-            # a Python float, so the float32 loss stays float32; all ignored: nan, as PyTorch
-            scale = float(1.0 / total_weight) if total_weight else float("nan")
+            # a Python float, so the float32 loss stays float32; all rows ignored (or of
+            # weight 0): the loss is 0/0, nan, and no row gets a gradient, as in PyTorch
+            scale = float(1.0 / total_weight) if total_weight else 0.0
         ctx.probs, ctx.shape, ctx.rows, ctx.safe = probs, a.shape, rows, safe
         ctx.w_row, ctx.valid, ctx.weight, ctx.eps = w_row, valid, weight, eps
         ctx.reduction, ctx.dim, ctx.scale = reduction, dim, scale
         if reduction == "none":
             return loss.reshape(labels.shape)
         total = np.add.reduce(loss)
-        return total if reduction == "sum" else total * scale  # a Python float keeps dtype
+        if reduction == "sum":
+            return total
+        return total * scale if scale else total * float("nan")  # a Python float keeps dtype
 
     @staticmethod
     def backward(ctx, grad):
