@@ -264,3 +264,37 @@ def test_matches_sklearn():
 def test_docstring_examples_run():
     result = doctest.testmod(metrics, optionflags=doctest.ELLIPSIS, verbose=False)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_column_of_class_indices_is_taken_as_labels_not_scores():
+    # argmax over a single "class" would make every prediction 0
+    assert accuracy(np.array([[1], [2], [0]]), np.array([1, 2, 0])) == 1.0
+    np.testing.assert_array_equal(confusion_matrix([1, 0], np.array([[1], [1]])),
+                                  [[0, 1], [0, 1]])
+
+
+def test_a_column_of_probabilities_is_refused_not_argmaxed():
+    with pytest.raises(ValueError, match="pred must hold integer class indices"):
+        accuracy(np.array([[0.2], [0.9]]), np.array([0, 1]))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: confusion_matrix([0, 1], [0, 1], num_classes=2.0), "num_classes must be an int"),
+    (lambda: most_confused([[1, 2], [3, 4]], k=1.5), "k must be an int"),
+])
+def test_counts_that_are_not_ints_are_refused_by_name(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
+def test_uint64_labels_too_large_for_int64_are_reported_as_they_are():
+    big = np.array([2**63], np.uint64)
+    with pytest.raises(ValueError, match="class index 9223372036854775808, too large"):
+        accuracy(big, big)
+
+
+def test_most_confused_names_are_plain_strings_and_counts_keep_the_matrix_type():
+    names = np.array(["cat", "dog"])
+    assert most_confused([[1, 2], [0, 1]], class_names=names) == [("cat", "dog", 2)]
+    assert type(most_confused([[1, 2], [0, 1]], class_names=names)[0][0]) is str
+    assert most_confused(np.array([[0.5, 0.5], [0.0, 1.0]])) == [(0, 1, 0.5)]

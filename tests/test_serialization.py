@@ -262,3 +262,25 @@ def test_single_npy_file_is_refused(tmp_path):
 def test_docstring_examples_run():
     result = doctest.testmod(serialization, optionflags=doctest.ELLIPSIS, verbose=False)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("value", [np.float64("nan"), np.float64("inf"), np.float64(2.5),
+                                   np.float32("nan")])
+def test_numpy_float_scalars_round_trip_with_their_type(tmp_path, value):
+    # np.float64 is also a Python float; stored as one, nan and inf could not be read back
+    save({"best_loss": value}, tmp_path / "c.npz")
+    back = load(tmp_path / "c.npz")["best_loss"]
+    assert type(back) is type(value)
+    np.testing.assert_array_equal(back, value)
+
+
+@pytest.mark.parametrize("names", [["file"], ["allow_pickle"], ["w", "w.npy"],
+                                   ["__tree__", "x"]])
+def test_any_top_level_names_round_trip(tmp_path, names):
+    # np.savez's own keyword arguments, and a ".npy" suffix that np.load strips
+    state = {name: np.full(2, i, np.float32) for i, name in enumerate(names)}
+    save(state, tmp_path / "c.npz")
+    back = load(tmp_path / "c.npz")
+    assert list(back) == names
+    for name in names:
+        np.testing.assert_array_equal(back[name], state[name])

@@ -18,6 +18,8 @@ def _labels(x: Any, what: str, op: str) -> np.ndarray:
     """Class indices as an int64 array; floats are accepted only when they hold whole numbers."""
     a = np.asarray(x)
     if a.dtype == np.bool_ or np.issubdtype(a.dtype, np.integer):
+        if a.dtype == np.uint64 and a.size and a.max() > np.iinfo(np.int64).max:
+            raise ValueError(f"{op}: {what} holds class index {a.max()}, too large for int64")
         return a.astype(np.int64, copy=False)
     if np.issubdtype(a.dtype, np.floating) and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
         return a.astype(np.int64)
@@ -28,6 +30,8 @@ def _pair(target: Any, pred: Any, op: str) -> tuple[np.ndarray, np.ndarray]:
     """Flat (target, pred) label arrays of equal length; scores in pred are argmaxed."""
     t = np.asarray(target)
     p = np.asarray(pred)
+    if p.ndim == t.ndim + 1 and p.shape[-1] == 1:
+        p = p[..., 0]  # a column of class indices (argmax over one class would be all 0)
     if p.ndim == t.ndim + 1:
         if p.shape[-1] == 0:
             raise ValueError(f"{op}: scores of shape {p.shape} have no classes to argmax over")
@@ -80,6 +84,7 @@ def confusion_matrix(target: Any, pred: Any, num_classes: int | None = None) -> 
 
     Raises:
         ValueError: shapes differ, a label is negative or >= num_classes, or no samples.
+        TypeError: num_classes is not an int.
 
     Example:
         >>> confusion_matrix([0, 0, 1, 2], [0, 1, 1, 2])
@@ -88,6 +93,7 @@ def confusion_matrix(target: Any, pred: Any, num_classes: int | None = None) -> 
                [0, 0, 1]])
     """
     t, p = _pair(target, pred, "confusion_matrix")
+    _check_count("confusion_matrix", "num_classes", num_classes, allow_none=True)
     low = min(t.min(), p.min())
     if low < 0:
         raise ValueError(f"confusion_matrix: class indices must be >= 0, got {low}")
@@ -262,20 +268,23 @@ def classification_report(
 
 def most_confused(
     cm: Any, k: int = 5, class_names: list[str] | None = None
-) -> list[tuple[Any, Any, int]]:
+) -> list[tuple[Any, Any, Any]]:
     """The k largest off-diagonal cells of a confusion matrix: the most frequent mistakes.
 
     Args:
-        cm: a square confusion matrix, rows true classes and columns predictions.
+        cm: a square confusion matrix, rows true classes and columns predictions (counts,
+            or rates such as a row-normalized matrix).
         k: how many pairs to return at most; cells with count 0 are never returned.
         class_names: names to report instead of class indices.
 
     Returns:
-        A list of (true, predicted, count), largest count first; ties are ordered by
-        (true, predicted).
+        A list of (true, predicted, count), largest count first, the count an int for an
+        integer matrix and a float for a float one; ties are ordered by (true, predicted).
+        true and predicted are class indices, or names (str) when class_names is given.
 
     Raises:
         ValueError: cm is not square and 2-D, k < 0, or class_names has the wrong length.
+        TypeError: k is not an int.
 
     Example:
         >>> most_confused([[5, 2, 0], [0, 4, 3], [1, 0, 6]], k=2)
@@ -284,8 +293,7 @@ def most_confused(
     m = np.asarray(cm)
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
         raise ValueError(f"most_confused: cm must be a square 2-D matrix, got shape {m.shape}")
-    if k < 0:
-        raise ValueError(f"most_confused: k must be >= 0, got {k}")
+    _check_count("most_confused", "k", k)
     if class_names is not None and len(class_names) != m.shape[0]:
         raise ValueError(
             f"most_confused: got {len(class_names)} class_names for a {m.shape} matrix"
@@ -294,5 +302,15 @@ def most_confused(
     counts = m[true, predicted]
     # lexsort sorts by the last key first: count descending, then true, then predicted
     order = np.lexsort((predicted, true, -counts.astype(np.float64)))[:k]
-    names = class_names if class_names is not None else list(range(len(m)))
+    names = [str(n) for n in class_names] if class_names is not None else list(range(len(m)))
     return [(names[true[i]], names[predicted[i]], counts[i].item()) for i in order]
+
+
+def _check_count(op: str, name: str, value: Any, allow_none: bool = False) -> None:
+    """value must be a non-negative int (or None when allowed)."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{op}: {name} must be >= 0, got {value}")

@@ -15,12 +15,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import secrets
 import zipfile
 from typing import Any
 
 import numpy as np
 
+from ._files import atomic_write
 from .tensor import Tensor
 
 __all__ = ["load", "save"]
@@ -29,6 +29,7 @@ _TREE = "__tree__"
 _FORMAT = "tinygrad_np.checkpoint"
 _VERSION = 1
 _SAFE_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+_RESERVED = {_TREE, "file", "allow_pickle"}
 
 
 def save(obj: Any, path: str | os.PathLike) -> None:
@@ -65,26 +66,8 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     tree = {"format": _FORMAT, "version": _VERSION, "tree": _encode(obj, [], arrays)}
     text = json.dumps(tree, allow_nan=False, separators=(",", ":"))
     arrays[_TREE] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"save: the directory of {path!r} does not exist")
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    # O_EXCL: never reuse an existing file; mode 0o666 less the umask, as open() would give
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, allow_pickle=False, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_directory(directory)
+    with atomic_write(path, "save") as f:
+        np.savez(f, allow_pickle=False, **arrays)
 
 
 def load(path: str | os.PathLike) -> Any:
@@ -141,6 +124,8 @@ def load(path: str | os.PathLike) -> Any:
 
 def _encode(obj: Any, where: list, arrays: dict[str, np.ndarray]) -> Any:
     """obj as JSON-ready data, moving every array into `arrays` under a name from `where`."""
+    if isinstance(obj, np.generic):  # first: np.float64 is also a Python float
+        return {"scalar": _store(np.asarray(obj), where, arrays)}
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, int):
@@ -149,8 +134,6 @@ def _encode(obj: Any, where: list, arrays: dict[str, np.ndarray]) -> Any:
         return obj if math.isfinite(obj) else {"float": repr(obj)}
     if isinstance(obj, (Tensor, np.ndarray)):
         return {"array": _store(obj.data if isinstance(obj, Tensor) else obj, where, arrays)}
-    if isinstance(obj, np.generic):
-        return {"scalar": _store(np.asarray(obj), where, arrays)}
     if isinstance(obj, dict):
         items = []
         for k, v in obj.items():
@@ -176,7 +159,9 @@ def _store(arr: np.ndarray, where: list, arrays: dict[str, np.ndarray]) -> str:
                              for p in parts)
     name = "/".join(parts) if readable else ""
     i = len(arrays)
-    while not name or name in arrays or name == _TREE:  # unreadable or taken: a fresh name
+    # a fresh name if unreadable or taken, or one np.savez cannot take: its own keyword
+    # arguments, and names ending in ".npy" (np.load's lookup would confuse "w.npy" and "w")
+    while not name or name in arrays or name in _RESERVED or name.endswith(".npy"):
         name, i = f"__array_{i}__", i + 1
     arrays[name] = arr
     return name
@@ -203,17 +188,3 @@ def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
     if kind == "tuple":
         return tuple(_decode(v, arrays) for v in value)
     raise ValueError(f"unknown entry kind {kind!r} in __tree__")
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename durable (best effort: not every platform can open a directory)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -156,3 +156,35 @@ def test_accepts_tinygrad_np_tensors():
     tensor = pytest.importorskip("tinygrad_np.tensor")
     x = tensor.Tensor(np.arange(6.0))
     assert [b.tolist() for b in DataLoader(x, batch_size=4)] == [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0]]
+
+
+def test_a_tuple_of_arrays_is_refused_with_the_call_to_write_instead():
+    # DataLoader((x, y)) would stack x and y into one array of two rows
+    x, y = np.arange(10).reshape(5, 2), np.arange(5)
+    with pytest.raises(TypeError, match=r"DataLoader\(x, y, \.\.\.\)"):
+        DataLoader((x, y), batch_size=2)
+
+
+def test_a_list_of_samples_is_stacked_as_rows():
+    rows = [np.array([1, 2]), np.array([3, 4]), np.array([5, 6])]
+    assert [b.tolist() for b in DataLoader(rows, batch_size=2)] == [[[1, 2], [3, 4]], [[5, 6]]]
+
+
+def test_ragged_rows_are_refused_naming_the_loader():
+    with pytest.raises(ValueError, match="DataLoader: array 0 is not a rectangular array"):
+        DataLoader([[1, 2], [3]])
+
+
+@pytest.mark.parametrize("seed, error", [(-1, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_a_bad_seed_is_refused_naming_the_loader(seed, error):
+    with pytest.raises(error, match="DataLoader: seed"):
+        DataLoader(np.arange(4), seed=seed)
+
+
+def test_each_iter_call_draws_its_epoch_order_when_called():
+    # the iterator made first gets the first epoch's order, whichever is consumed first
+    first_epoch = [b.item() for b in DataLoader(np.arange(6), shuffle=True, seed=3)]
+    loader = DataLoader(np.arange(6), shuffle=True, seed=3)
+    a, b = iter(loader), iter(loader)
+    list(b)
+    assert [x.item() for x in a] == first_epoch

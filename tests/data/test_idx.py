@@ -238,3 +238,17 @@ def test_idx_format_error_is_a_value_error():
 def test_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         read_idx(tmp_path / "nope.gz")
+
+
+def test_written_file_gets_the_usual_permissions(tmp_path):
+    umask = os.umask(0)
+    os.umask(umask)
+    write_idx(tmp_path / "labels-idx1-ubyte", np.zeros(3, np.uint8))
+    assert os.stat(tmp_path / "labels-idx1-ubyte").st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_write_into_a_missing_directory_names_the_destination(tmp_path):
+    dest = tmp_path / "nodir" / "labels-idx1-ubyte"
+    with pytest.raises(FileNotFoundError, match=r"write_idx: the directory of .*nodir"):
+        write_idx(dest, np.zeros(3, np.uint8))
+    assert not (tmp_path / "nodir").exists()

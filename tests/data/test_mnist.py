@@ -198,3 +198,19 @@ def test_debian_fashion_mnist_test_split(monkeypatch, real_system_dirs):
     assert images.dtype == labels.dtype == np.uint8
     assert labels.min() == 0 and labels.max() == 9
     assert np.bincount(labels).tolist() == [1000] * 10
+
+
+def test_tilde_in_root_and_env_var_means_the_home_folder(tmp_path, monkeypatch):
+    # "~/fm" must not be taken literally (and silently skipped for another dataset)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    make_split(tmp_path / "home" / "fm", tag=5)
+    assert loaded_tag(root="~/fm") == 5
+    monkeypatch.setenv("TINYGRAD_NP_DATA", "~/fm")
+    assert loaded_tag() == 5
+
+
+def test_labels_outside_0_to_9_are_reported(tmp_path):
+    make_split(tmp_path, tag=0)
+    write_idx(tmp_path / (NAMES["test"][1] + ".gz"), np.array([0, 200, 1], np.uint8))
+    with pytest.raises(ValueError, match=r"labels must be class indices 0 to 9, found 200"):
+        load_mnist("test", root=tmp_path, download=False)

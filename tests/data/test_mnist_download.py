@@ -4,6 +4,7 @@ any failure (bad checksum, dropped connection, HTTP error, closed port) leaves n
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 import sys
 
@@ -186,3 +187,15 @@ def test_download_file_replaces_an_existing_file_only_when_verified(http_server,
     download_file([http_server.url + "new"], tmp_path / "out", _sha(b"new"), progress=False)
     assert (tmp_path / "out").read_bytes() == b"new"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_downloaded_file_is_readable_by_others_and_tilde_means_home(http_server, tmp_path,
+                                                                   monkeypatch):
+    # a shared data folder: mode 0o666 less the umask, as open() gives (mkstemp gives 0o600)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    http_server.add("/f", b"data")
+    path = download_file([http_server.url + "f"], "~/data/f", _sha(b"data"), progress=False)
+    assert path == tmp_path / "home" / "data" / "f" and path.read_bytes() == b"data"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask

@@ -11,12 +11,13 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
+
+from .._files import atomic_write
 
 _CHUNK = 1 << 16
 
@@ -124,24 +125,18 @@ def download_file(
         ...
         tinygrad_np.data.download.DownloadError: could not download x.gz: ...
     """
-    dest = Path(dest)
+    dest = Path(dest).expanduser()
     dest.parent.mkdir(parents=True, exist_ok=True)
     errors: list[tuple[str, str]] = []
     for url in urls:
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
         try:
-            with os.fdopen(fd, "wb") as f:
+            with atomic_write(dest, "download_file") as f:  # kept only if it verifies
                 got = _fetch(url, f, timeout, progress)
                 if sha256 is not None and got != sha256.lower():
                     raise _MirrorError(f"SHA-256 mismatch: got {got}, expected {sha256}")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, dest)
             return dest
         except (OSError, http.client.HTTPException, ValueError, _MirrorError) as e:
             # OSError covers URLError, HTTPError, timeouts and connection resets
             errors.append((url, _reason(e)))
-        finally:
-            Path(tmp).unlink(missing_ok=True)
     tried = "; ".join(f"{u}: {r}" for u, r in errors) or "no mirrors configured"
     raise DownloadError(f"could not download {dest.name}: {tried}", errors)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import gzip
 import math
 import os
-import tempfile
 import zlib
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
+
+from .._files import atomic_write
 
 # dtype code -> big-endian NumPy dtype, as listed in the IDX specification
 IDX_DTYPES: dict[int, np.dtype] = {
@@ -194,20 +195,12 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     raw = memoryview(payload.view(np.uint8))
 
     dest = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if dest.name.endswith(".gz"):
-                # mtime=0 and the inner name keep the output reproducible byte for byte
-                with gzip.GzipFile(filename=dest.name[:-3], mode="wb", fileobj=f, mtime=0) as g:
-                    g.write(header)
-                    g.write(raw)
-            else:
-                f.write(header)
-                f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(dest, "write_idx") as f:
+        if dest.name.endswith(".gz"):
+            # mtime=0 and the inner name keep the output reproducible byte for byte
+            with gzip.GzipFile(filename=dest.name[:-3], mode="wb", fileobj=f, mtime=0) as g:
+                g.write(header)
+                g.write(raw)
+        else:
+            f.write(header)
+            f.write(raw)

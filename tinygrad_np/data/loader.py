@@ -15,6 +15,25 @@ def _draw_seed() -> int:
     return int(generator().integers(2**63))
 
 
+def _holds_arrays(value: Any) -> bool:
+    """True for a tuple of two or more arrays (or tensors), as in DataLoader((x, y)), which
+    would stack x and y into one array of 2 rows. (A list is taken as a list of samples and
+    stacked, as PyTorch's collate does.)"""
+    return isinstance(value, tuple) and len(value) > 1 and all(
+        hasattr(v, "__array__") and np.ndim(v) >= 1 for v in value)
+
+
+def _as_array(value: Any, i: int) -> np.ndarray:
+    try:
+        a = np.asarray(value)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"DataLoader: array {i} is not a rectangular array: {e}") from None
+    if a.dtype.hasobject:
+        raise ValueError(f"DataLoader: array {i} has dtype object (ragged or mixed rows); "
+                         "pass numeric arrays, one per field: DataLoader(x, y)")
+    return a
+
+
 class DataLoader:
     """Iterate over aligned mini-batches of one or more arrays that share their first axis.
 
@@ -29,8 +48,8 @@ class DataLoader:
         batch_size: rows per batch, at least 1; the last batch may be smaller.
         shuffle: draw a new order every epoch.
         drop_last: skip the last batch when it has fewer than ``batch_size`` rows.
-        seed: seed of the loader's generator; None draws one from ``tinygrad_np.random``'s
-            shared generator (or from OS entropy if that module is unavailable).
+        seed: seed of the loader's generator, a non-negative int; None draws one from
+            ``tinygrad_np.random``'s shared generator (so ``manual_seed`` fixes it).
         transform: optional callable applied to each batch (what iteration would yield);
             its result is yielded instead.
 
@@ -38,7 +57,10 @@ class DataLoader:
         A tuple with one batch per array, or the batch itself when there is one array.
 
     Raises:
-        ValueError: no arrays, a 0-d array, lengths that differ, or batch_size < 1.
+        ValueError: no arrays, a 0-d or ragged array, lengths that differ, batch_size < 1,
+            or a negative seed.
+        TypeError: the arrays were passed as one tuple, ``DataLoader((x, y))``, instead of
+            ``DataLoader(x, y)``; or a seed that is not an int.
 
     Example:
         >>> import numpy as np
@@ -63,7 +85,12 @@ class DataLoader:
     ):
         if not arrays:
             raise ValueError("DataLoader: needs at least one array")
-        self.arrays = tuple(np.asarray(a) for a in arrays)
+        if len(arrays) == 1 and _holds_arrays(arrays[0]):
+            raise TypeError(
+                f"DataLoader: got one tuple of {len(arrays[0])} arrays; pass them as separate "
+                "arguments, DataLoader(x, y, ...), so that each batch holds rows of every "
+                "array (or np.stack the tuple, if its arrays are samples)")
+        self.arrays = tuple(_as_array(a, i) for i, a in enumerate(arrays))
         for i, a in enumerate(self.arrays):
             if a.ndim == 0:
                 raise ValueError(f"DataLoader: array {i} is 0-d; arrays need a first axis to batch")
@@ -82,7 +109,11 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
-        self.seed = _draw_seed() if seed is None else seed
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+            raise TypeError(f"DataLoader: seed must be an int or None, got {seed!r}")
+        if seed is not None and seed < 0:
+            raise ValueError(f"DataLoader: seed must be non-negative, got {seed}")
+        self.seed = _draw_seed() if seed is None else int(seed)
         self.transform = transform
         self._rng = np.random.Generator(np.random.PCG64(self.seed))
 
@@ -92,8 +123,13 @@ class DataLoader:
         return full + (1 if rest and not self.drop_last else 0)
 
     def __iter__(self) -> Iterator[Any]:
-        n, bs = self.num_samples, self.batch_size
-        order = self._rng.permutation(n) if self.shuffle else None
+        # the epoch's order is drawn here, when iter() is called, not at the first next():
+        # of two iterators, the one made first gets the first epoch's order
+        order = self._rng.permutation(self.num_samples) if self.shuffle else None
+        return self._batches(order)
+
+    def _batches(self, order: np.ndarray | None) -> Iterator[Any]:
+        bs = self.batch_size
         for start in range(0, len(self) * bs, bs):
             if order is None:
                 batch = tuple(a[start : start + bs] for a in self.arrays)

@@ -125,10 +125,12 @@ def search_dirs(dataset: str, root: str | os.PathLike | None = None) -> list[tup
     """
     dirs: list[tuple[Path, str]] = []
     if root is not None:
-        dirs += [(Path(root), "root="), (Path(root) / dataset, "root=")]
+        root = Path(root).expanduser()  # "~/data" means the home folder, as in a shell
+        dirs += [(root, "root="), (root / dataset, "root=")]
     env = os.environ.get("TINYGRAD_NP_DATA")
     if env:
-        dirs += [(Path(env), "$TINYGRAD_NP_DATA"), (Path(env) / dataset, "$TINYGRAD_NP_DATA")]
+        env_dir = Path(env).expanduser()
+        dirs += [(env_dir, "$TINYGRAD_NP_DATA"), (env_dir / dataset, "$TINYGRAD_NP_DATA")]
     dirs.append((cache_dir(dataset), "user cache"))
     dirs += [(Path(d), "system") for d in SYSTEM_DIRS.get(dataset, [])]
     return dirs
@@ -220,6 +222,9 @@ def _load(
             f"{label_path}: expected {images.shape[0]} uint8 labels to match {image_path.name}, "
             f"got {labels.dtype} {labels.shape}"
         )
+    if labels.size and labels.max() > 9:  # files found on disk are not checksummed
+        raise ValueError(f"{label_path}: labels must be class indices 0 to 9, found "
+                         f"{labels.max()}")
     return images, labels
 
 

@@ -1,0 +1,59 @@
+"""atomic_write: write a file so that no reader ever sees it half-written.
+
+The data goes to a temporary file in the destination's directory, which is flushed and
+fsync'ed, then renamed over the destination (a rename within one file system is atomic),
+and the directory is fsync'ed so the rename survives a crash. On any error, the temporary
+file is removed and the destination is left as it was. save, write_idx and download_file
+all write this way.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike, op: str) -> Iterator[BinaryIO]:
+    """Yield a binary file to write; it replaces `path` when the block ends without error.
+
+    The file gets mode 0o666 less the umask, as open() would give (tempfile.mkstemp would
+    make it 0o600, unreadable to other users of a shared data folder). `op` names the
+    caller in errors."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"{op}: the directory of {path!r} does not exist")
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    # O_EXCL: never reuse an existing file
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make the rename durable (best effort: not every platform can open a directory)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
