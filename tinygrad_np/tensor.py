@@ -44,6 +44,7 @@ from .ops.elementwise import (
     Sign,
     Sin,
     Sqrt,
+    SqrtOfVariance,
     Sub,
     Tanh,
     Where,
@@ -387,20 +388,25 @@ class Tensor:
             return (x.float().sum(axes, keepdim) / _count(self.shape, axes)).to(np.float16)
         return x.sum(axes, keepdim) / _count(self.shape, axes)
 
-    def var(self, dim: Any = None, keepdim: bool = False, *, correction: int = 1,
-            unbiased: bool | None = None) -> Tensor:
-        """Variance over `dim`, divided by N - correction (Bessel's correction by default)."""
-        if unbiased is not None:
-            correction = int(unbiased)
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: int | None = None) -> Tensor:
+        """Variance over `dim`, divided by N - correction (Bessel's correction by default).
+        As in PyTorch, the second positional argument is `unbiased` (correction 1 or 0)."""
+        if unbiased is not None and correction is not None:
+            raise TypeError("var: pass either unbiased or correction, not both")
+        if correction is None:
+            correction = 1 if unbiased is None else int(unbiased)
         axes = normalize_dim(dim, self.ndim, "var")
         centered = self - self.mean(axes, keepdim=True)
         return (centered * centered).sum(axes, keepdim) / max(_count(self.shape, axes) -
                                                               correction, 0)
 
-    def std(self, dim: Any = None, keepdim: bool = False, *, correction: int = 1,
-            unbiased: bool | None = None) -> Tensor:
-        """Standard deviation over `dim` (square root of var)."""
-        return self.var(dim, keepdim, correction=correction, unbiased=unbiased).sqrt()
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: int | None = None) -> Tensor:
+        """Standard deviation over `dim` (square root of var); its gradient is 0 where it
+        is 0 (all values equal), as in PyTorch, not nan."""
+        variance = self.var(dim, unbiased, keepdim, correction=correction)
+        return SqrtOfVariance.apply(variance)
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Maximum over `dim` (int or tuple); tied maxima share the gradient evenly."""
@@ -534,6 +540,9 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         index = _normalize_index(index)
         try:
+            split = _integers_first(index, self.ndim)
+            if split is not None:
+                return GetItem.apply(GetItem.apply(self, index=split[0]), index=split[1])
             return GetItem.apply(self, index=index)
         except IndexError as e:
             raise IndexError(f"getitem: {e} (tensor of shape {self.shape})") from None
@@ -551,8 +560,10 @@ class Tensor:
     def __gt__(self, other): return self._compare(np.greater, other)
     def __ge__(self, other): return self._compare(np.greater_equal, other)
     def __invert__(self): return Tensor._make(~self._data, False, None)
-    def __and__(self, other): return self._compare(np.logical_and, other)
-    def __or__(self, other): return self._compare(np.logical_or, other)
+    # bitwise on integers and logical on bools, as in PyTorch (no gradient)
+    def __and__(self, other): return self._compare(np.bitwise_and, other)
+    def __or__(self, other): return self._compare(np.bitwise_or, other)
+    def __xor__(self, other): return self._compare(np.bitwise_xor, other)
 
     __hash__ = object.__hash__  # tensors are hashable by identity, as in PyTorch
 
@@ -643,7 +654,12 @@ class Tensor:
         self._check_inplace("setitem", value)
         value = value._data if isinstance(value, Tensor) else value
         try:
-            self._data[_normalize_index(index)] = value
+            index = _normalize_index(index, "setitem")
+            split = _integers_first(index, self.ndim)
+            if split is None:
+                self._data[index] = value
+            else:  # the integer part is basic indexing: a view that the rest writes into
+                self._data[split[0]][split[1]] = value
         except (ValueError, TypeError) as e:
             raise ValueError(f"setitem: cannot assign a value of shape {np.shape(value)} to "
                              f"{index!r} of a tensor of shape {self.shape} ({self.dtype}): "
@@ -800,8 +816,9 @@ def _scaled(other: Any, alpha: float) -> Any:
     return (other._data if isinstance(other, Tensor) else np.asarray(other)) * alpha
 
 
-def _normalize_index(index: Any) -> tuple:
-    """A NumPy index tuple: Tensors and lists become arrays (bool lists stay masks)."""
+def _normalize_index(index: Any, op: str = "getitem") -> tuple:
+    """A NumPy index tuple: Tensors and lists become arrays (bool lists stay masks, an
+    empty list selects nothing), 0-d integer arrays become ints."""
     if not isinstance(index, tuple):
         index = (index,)
     out = []
@@ -810,12 +827,48 @@ def _normalize_index(index: Any) -> tuple:
         # the caller changes the array in between
         if isinstance(i, Tensor):
             i = i._data.copy()
-        elif isinstance(i, (list, np.ndarray)):
+        elif isinstance(i, list):
+            i = np.array(i) if i else np.zeros(0, np.intp)  # np.array([]) is float
+        elif isinstance(i, np.ndarray):
             i = np.array(i)
-        if isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
-            raise IndexError(f"getitem: index arrays must be integer or boolean, got {i.dtype}")
+        if isinstance(i, np.ndarray):
+            if i.dtype.kind not in "iub":
+                raise IndexError(f"{op}: index arrays must be integer or boolean, got {i.dtype}")
+            if i.ndim == 0 and i.dtype.kind in "iu":
+                i = int(i)  # an integer, as PyTorch takes a 0-d integer tensor
         out.append(i)
     return tuple(out)
+
+
+def _is_integer(i: Any) -> bool:
+    return isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
+
+
+def _integers_first(index: tuple, ndim: int) -> tuple[tuple, tuple] | None:
+    """PyTorch applies an index's integers first, as basic indexing, then its arrays; NumPy
+    counts an integer as one more array index, so when an integer and an array are apart
+    the result's dims come out in another order (a[0, :, [1, 2]] has shape (3, 2) in
+    PyTorch and (2, 3) in NumPy). For an index with both, returns (the integer part, the
+    rest), to be applied one after the other; else None (NumPy's order is PyTorch's)."""
+    if not any(map(_is_integer, index)) or \
+            not any(isinstance(i, np.ndarray) for i in index):
+        return None
+    used = sum(i.ndim if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1
+               for i in index if i is not None and i is not Ellipsis)
+    integers, rest = [], []
+    for i in index:
+        if i is Ellipsis:
+            integers += [slice(None)] * (ndim - used)
+            rest.append(Ellipsis)
+        elif i is None:
+            rest.append(None)
+        elif _is_integer(i):
+            integers.append(i)
+        else:  # a slice or an array (a mask spans as many dims as it has)
+            integers += [slice(None)] * (i.ndim if isinstance(i, np.ndarray) and
+                                         i.dtype == np.bool_ else 1)
+            rest.append(i)
+    return tuple(integers), tuple(rest)
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTorch names)

@@ -91,3 +91,14 @@ def test_argmax_picks_the_first_of_tied_maxima_like_torch():
 def test_argmax_of_empty_tensor_raises_naming_the_shape():
     with pytest.raises(ValueError, match=r"argmax.*\(0,\)"):
         tnp.zeros(0).argmax()
+
+
+@pytest.mark.parametrize("op", ["__and__", "__or__", "__xor__"])
+@pytest.mark.parametrize("dtype", [np.int64, np.uint8, np.bool_])
+def test_and_or_xor_are_bitwise_on_integers_and_logical_on_bools_like_torch(op, dtype):
+    a, b = np.array([1, 2, 3, 4, 0]).astype(dtype), np.array([3, 6, 1, 4, 0]).astype(dtype)
+    expected = getattr(a, op)(b)  # NumPy's operators are PyTorch's: bitwise
+    ours = getattr(tnp.tensor(a), op)(tnp.tensor(b))
+    assert ours.dtype == expected.dtype
+    np.testing.assert_array_equal(ours.data, expected)
+    np.testing.assert_array_equal(getattr(tnp.tensor(a), op)(3).data, getattr(a, op)(3))

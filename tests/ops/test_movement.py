@@ -77,3 +77,84 @@ def test_movement_errors_name_the_op_and_shapes(fn, match):
 def test_bad_dim_raises_index_error(fn):
     with pytest.raises(IndexError, match="dim"):
         fn()
+
+
+# ---- integers mixed with array indices: PyTorch's order, not NumPy's ----------------------
+
+A = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
+
+
+@pytest.mark.parametrize("index, integers, rest", [
+    ((0, slice(None), [1, 2]), (0,), (slice(None), [1, 2])),
+    ((1, slice(None), [True, False, True, True]), (1,), (slice(None),
+                                                        [True, False, True, True])),
+    ((slice(None), [0, 2], 3), (slice(None), slice(None), 3), (slice(None), [0, 2])),
+    ((None, 0, Ellipsis, [3, 1]), (0,), (None, Ellipsis, [3, 1])),
+    ((tnp.tensor(1), slice(1, None), [2, 0]), (1,), (slice(1, None), [2, 0])),
+])
+def test_integers_are_applied_before_array_indices_as_in_pytorch(index, integers, rest):
+    # NumPy counts an integer as an array index and moves the dims: A[0, :, [1, 2]] would
+    # be (2, 3); PyTorch selects with the integer first, giving (3, 2)
+    expected = A[integers][tuple(np.array(i) if isinstance(i, list) else i for i in rest)]
+    x = tnp.tensor(A, requires_grad=True)
+    out = x[index]
+    np.testing.assert_array_equal(out.data, expected)
+    g = np.arange(expected.size, dtype=np.float32).reshape(expected.shape)
+    out.backward(tnp.tensor(g))
+    grad = np.zeros_like(A)
+    np.add.at(grad[integers], tuple(np.array(i) if isinstance(i, list) else i for i in rest), g)
+    np.testing.assert_array_equal(x.grad.data, grad)
+    y = tnp.tensor(A)
+    y[index] = g  # setitem takes a value of getitem's shape, and writes the same places
+    np.testing.assert_array_equal(y.data[integers][tuple(
+        np.array(i) if isinstance(i, list) else i for i in rest)], g)
+
+
+def test_random_indices_match_pytorch_in_values_gradients_and_setitem():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    a = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
+
+    def entry(size):
+        kind = rng.integers(5)
+        if kind == 0:
+            return int(rng.integers(-size, size))
+        if kind == 1:
+            return slice(None, None, int(rng.integers(1, 3)))
+        if kind == 2:
+            return [int(v) for v in rng.integers(0, size, rng.integers(1, 3))]
+        if kind == 3:
+            return [bool(v) for v in rng.integers(0, 2, size)]
+        return None
+
+    checked = 0
+    for _ in range(600):
+        index, dim = [], 0
+        while dim < 4 and len(index) < rng.integers(1, 5):
+            e = entry(a.shape[dim])
+            index.append(e)
+            dim += e is not None
+        index = tuple(index)
+        theirs_index = tuple(torch.tensor(i) if isinstance(i, list) else i for i in index)
+        t = torch.tensor(a, requires_grad=True)
+        try:
+            theirs = t[theirs_index]
+        except (IndexError, RuntimeError):
+            continue  # index lists that do not broadcast together
+        x = tnp.tensor(a, requires_grad=True)
+        ours = x[index]
+        np.testing.assert_array_equal(ours.data, theirs.detach().numpy(), err_msg=str(index))
+        g = rng.standard_normal(ours.shape).astype(np.float32)
+        ours.backward(tnp.tensor(g))
+        theirs.backward(torch.tensor(g))
+        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), err_msg=str(index))
+        checked += 1
+    assert checked > 300
+
+
+def test_an_empty_list_index_selects_nothing_like_torch():
+    x = tnp.zeros(2, 3, requires_grad=True)
+    assert x[[]].shape == (0, 3)
+    y = tnp.zeros(2, 3)
+    y[[]] = 1.0
+    assert not y.data.any()

@@ -58,6 +58,29 @@ def test_var_std_correction_like_torch(name, dim, kwargs):
                          lambda t: getattr(t, name)(dim, **kwargs), x)
 
 
+@pytest.mark.parametrize("args", [(1, False), (1, True), (1, False, True), (0, True, True)])
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_std_take_unbiased_then_keepdim_by_position_like_torch(name, args):
+    x = [[1.0, 3.0, 4.0, 0.5], [2.0, -2.0, -1.0, 2.5]]
+    assert_same_as_torch(lambda t: getattr(t, name)(*args), lambda t: getattr(t, name)(*args), x)
+
+
+def test_var_refuses_both_unbiased_and_correction():
+    with pytest.raises(TypeError, match="var: pass either unbiased or correction"):
+        tnp.ones(3).var(0, True, correction=0)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_std_of_equal_values_has_a_zero_gradient_like_torch(create_graph):
+    # d std = (x - mean) / ((N - 1) std) is 0/0 there; a nan would poison the parameters
+    x = tnp.tensor([[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]], requires_grad=True)
+    (g,) = tnp.grad(x.std(1).sum(), x, create_graph=create_graph)
+    np.testing.assert_array_equal(g.data[0], [0.0, 0.0, 0.0])
+    centered = np.array([1.0, 2.0, 4.0]) - 7 / 3
+    np.testing.assert_allclose(g.data[1], centered / (2 * np.std([1.0, 2.0, 4.0], ddof=1)),
+                               rtol=1e-6)
+
+
 @pytest.mark.filterwarnings("ignore:var.*degrees of freedom:UserWarning")
 def test_var_of_one_element_is_nan_like_torch():
     torch = pytest.importorskip("torch")

@@ -218,6 +218,23 @@ class Sqrt(Function):
         return grad / (2 * ctx.output._data)
 
 
+class SqrtOfVariance(Sqrt):
+    """out = √v for a variance v (Tensor.std); d/dv = 1 / (2 out), taken as 0 where out = 0.
+    There every input equals the mean, so the variance's own gradient is 0, and the chain
+    rule's inf * 0 would give nan; PyTorch's std gives 0 there too."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        zero = ctx.output._data == 0  # constants: where the std is 0, 1 / (2 (out + 1)) * 0
+        return grad * ~zero / (2 * (ctx.output + zero))
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        out = ctx.output._data
+        zero = out == 0
+        return grad * ~zero / (2 * (out + zero))
+
+
 class Abs(Function):
     """out = |a|;  d/da = sign(a), 0 at a = 0 (as PyTorch)"""
 
