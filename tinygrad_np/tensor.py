@@ -364,8 +364,10 @@ class Tensor:
             # where, not maximum/minimum: at a bound the gradient goes to self (as PyTorch)
             out = self if min is None else where(self < min, min, self)
             return out if max is None else where(out > max, max, out)
-        # Python floats: NumPy's weak scalars, so a np.float64 bound keeps float32 float32
-        low, high = (None if v is None else float(v) for v in (min, max))
+        # Python numbers: NumPy's weak scalars, so a np.float64 bound keeps float32 float32,
+        # and integer bounds keep an integer tensor integer (as in PyTorch)
+        low, high = (None if v is None else int(v) if _is_integer(v) else float(v)
+                     for v in (min, max))
         return Clamp.apply(self, low=low, high=high)
 
     clip = clamp

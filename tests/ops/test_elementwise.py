@@ -70,3 +70,10 @@ def test_sigmoid_of_large_inputs_is_finite_with_finite_gradient():
     np.testing.assert_allclose(y.numpy(), [0.0, 1 / (1 + np.exp(50)), 0.5, 1 / (1 + np.exp(-50)),
                                            1.0], rtol=1e-6)
     assert np.isfinite(x.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("bounds", [(0, 1), (np.int64(0), None), (None, 1)])
+def test_clamp_of_an_integer_tensor_with_integer_bounds_stays_integer_like_torch(bounds):
+    out = tnp.tensor([-1, 1, 2]).clamp(*bounds)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out.data, np.clip([-1, 1, 2], *bounds))
