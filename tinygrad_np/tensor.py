@@ -457,9 +457,11 @@ class Tensor:
         return self._arg(np.argmin, "argmin", dim, keepdim)
 
     def _arg(self, fn, name: str, dim, keepdim: bool) -> Tensor:
-        if self.numel() == 0:
-            raise ValueError(f"{name}: the tensor of shape {self.shape} is empty")
         axis = None if dim is None else _one_dim(dim, self.ndim, name)
+        if self.numel() == 0 and (axis is None or self.shape[axis] == 0):
+            where = "" if axis is None else f" along dim {dim}"
+            raise ValueError(f"{name}: nothing to choose from: the tensor of shape "
+                             f"{self.shape} is empty{where}")
         return Tensor._make(np.asarray(fn(self._data, axis=axis, keepdims=keepdim)), False, None)
 
     # ---- movement ------------------------------------------------------------------------
@@ -479,7 +481,8 @@ class Tensor:
         end = _one_dim(end_dim, self.ndim, "flatten")
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1 :])
+        merged = math.prod(self.shape[start : end + 1])  # not -1: an empty batch has no
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])  # -1
 
     def permute(self, *dims: Any) -> Tensor:
         """Reorder the dimensions: out.shape[i] = self.shape[dims[i]]."""
@@ -553,7 +556,11 @@ class Tensor:
 
     def _compare(self, fn, other) -> Tensor:
         other = other._data if isinstance(other, Tensor) else other
-        return Tensor._make(np.asarray(fn(self._data, other)), False, None)
+        try:
+            return Tensor._make(np.asarray(fn(self._data, other)), False, None)
+        except ValueError:
+            raise ValueError(f"{fn.__name__}: shapes {self.shape} and {np.shape(other)} do not "
+                             "broadcast together") from None
 
     def __eq__(self, other): return self._compare(np.equal, other)  # type: ignore[override]
     def __ne__(self, other): return self._compare(np.not_equal, other)  # type: ignore[override]

@@ -102,3 +102,13 @@ def test_and_or_xor_are_bitwise_on_integers_and_logical_on_bools_like_torch(op, 
     assert ours.dtype == expected.dtype
     np.testing.assert_array_equal(ours.data, expected)
     np.testing.assert_array_equal(getattr(tnp.tensor(a), op)(3).data, getattr(a, op)(3))
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda a, b: a < b, "less"),
+    (lambda a, b: a == b, "equal"),
+    (lambda a, b: tnp.where(a > 0, b, 0.0), "where"),
+])
+def test_shapes_that_do_not_broadcast_are_reported_by_op_and_shape(call, name):
+    with pytest.raises(ValueError, match=rf"{name}: .*\(2, 3\).*\(4, 3\).*broadcast"):
+        call(tnp.zeros(2, 3), tnp.zeros(4, 3))

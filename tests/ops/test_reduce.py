@@ -114,3 +114,29 @@ def test_logsumexp_of_all_minus_infinity_is_minus_infinity():
 def test_max_of_empty_tensor_raises_naming_the_shape():
     with pytest.raises(ValueError, match=r"max.*\(0, 3\)"):
         tnp.zeros(0, 3).max()
+
+
+# ---- empty tensors: an empty batch reduces and flattens as in PyTorch ------------------------
+
+
+def test_reductions_over_a_non_empty_dim_of_an_empty_batch_give_empty_results():
+    x = tnp.zeros(0, 3, requires_grad=True)
+    assert x.max(1).values.shape == x.argmax(1).shape == x.amin(1).shape == (0,)
+    assert x.softmax(0).shape == x.log_softmax(1).shape == (0, 3)
+    assert tnp.zeros(0, 3, 2).flatten(1).shape == (0, 6)
+    (x.amax(1).sum() + x.softmax(1).sum()).backward()
+    assert x.grad.shape == (0, 3)
+
+
+def test_logsumexp_over_an_empty_dim_is_minus_infinity_like_torch():
+    y = tnp.zeros(2, 0, requires_grad=True)
+    np.testing.assert_array_equal(y.logsumexp(1).data, [-np.inf, -np.inf])
+    y.logsumexp(1).sum().backward()
+    assert y.grad.shape == (2, 0)
+
+
+@pytest.mark.parametrize("call", [lambda x: x.max(), lambda x: x.amax(0),
+                                  lambda x: x.argmax(0)])
+def test_max_over_an_empty_dim_has_no_answer_and_says_so(call):
+    with pytest.raises(ValueError, match=r"empty.*\(0, 3\)|\(0, 3\).*empty"):
+        call(tnp.zeros(0, 3))

@@ -442,7 +442,11 @@ class Where(Function):
     @staticmethod
     def forward(ctx, a, b, cond=None):
         ctx.cond = cond
-        return np.where(cond, a, b)
+        try:
+            return np.where(cond, a, b)
+        except ValueError:
+            raise ValueError(f"where: the condition, input and other have shapes {cond.shape}, "
+                             f"{a.shape} and {b.shape}, which do not broadcast together") from None
 
     @staticmethod
     def backward(ctx, grad):

@@ -43,8 +43,9 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, a, axes=None, keepdim=False, at_index=False):
-        if a.size == 0:
-            raise ValueError(f"max: cannot reduce an empty tensor of shape {a.shape}")
+        if 0 in (a.shape if axes is None else [a.shape[i] for i in axes]):
+            raise ValueError(f"max: cannot reduce over an empty dimension (tensor of shape "
+                             f"{a.shape}); there is no maximum of nothing")
         ctx.axes = axes
         ctx.at_index = at_index
         return a.max(axis=axes, keepdims=keepdim)
@@ -70,9 +71,10 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, a, axes=None, keepdim=False):
         ctx.axes = axes
-        m = a.max(axis=axes, keepdims=True)
+        m = a.max(axis=axes, keepdims=True, initial=-np.inf)  # -inf over an empty axis
         m = np.where(np.isfinite(m), m, 0)  # all -inf along an axis: log 0 = -inf, not nan
-        out = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        with np.errstate(divide="ignore"):  # log 0 = -inf: an empty or all -inf axis
+            out = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
         return out if keepdim else np.squeeze(out, axis=axes)
 
     @staticmethod
