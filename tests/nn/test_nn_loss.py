@@ -412,3 +412,20 @@ def test_cross_entropy_refuses_negative_labels_in_either_byte_order(byteorder):
     labels = np.array([-256, 1], dtype=f"{byteorder}i2")
     with pytest.raises(IndexError, match=r"\[-256\] out of range"):
         F.cross_entropy(logits, tnp.Tensor(labels))
+
+
+@pytest.mark.parametrize("pos_weight", [None, 3.0])
+def test_bce_with_logits_gradient_keeps_its_precision_where_it_is_tiny(pos_weight):
+    # confident and right: the gradient c sigmoid(x) - pos_weight t is tiny, and a form
+    # that computes it as 1 - sigmoid(-x) in float32 rounds it to 0
+    x = tnp.tensor([-20.0, -5.0, 5.0, 20.0], requires_grad=True)
+    t = np.array([0.0, 0.0, 1.0, 1.0], np.float32)
+    pw = None if pos_weight is None else tnp.tensor([pos_weight] * 4)
+    F.binary_cross_entropy_with_logits(x, t, reduction="sum", pos_weight=pw).backward()
+    w = 1.0 if pos_weight is None else pos_weight
+    x64, t64 = x.data.astype(np.float64), t.astype(np.float64)
+    exact = (1 + (w - 1) * t64) / (1 + np.exp(-x64)) - w * t64
+    np.testing.assert_allclose(x.grad.data, exact, rtol=1e-6)
+    loss = F.binary_cross_entropy_with_logits(x, t, reduction="none", pos_weight=pw)
+    exact_loss = (1 - t64) * x64 + (1 + (w - 1) * t64) * np.log1p(np.exp(-x64))
+    np.testing.assert_allclose(loss.data, exact_loss, rtol=1e-6)

@@ -341,9 +341,11 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any,  # noqa: A002
                                      weight: Any = None, reduction: str = "mean",
                                      pos_weight: Any = None) -> Tensor:
-    """Binary cross-entropy of sigmoid(input) against target, computed from the logits as
-    (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x), which never overflows (without
-    pos_weight: max(x, 0) - x t + log(1 + e^-|x|)).
+    """Binary cross-entropy of sigmoid(input) against target, computed from the logits
+    without overflow. With c = 1 + (pos_weight - 1) t, the loss is (1 - t) x + c softplus(-x),
+    which is also c softplus(x) - pos_weight t x; the first form is used where x >= 0 and the
+    second where x < 0, so that neither the loss nor its gradient, c sigmoid(x) - pos_weight t,
+    loses precision to cancellation where it is tiny.
 
     Args:
         input: logits, any shape.
@@ -368,11 +370,16 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any,  # noqa: A002
         raise TypeError(f"{op}: weight is the third argument, got {weight!r}; pass reduction "
                         "by keyword: reduction='sum'")
     target = _same_shape_target(input, target, op)
-    softplus_neg = Softplus.apply(-input)  # log(1 + e^-x) = -log sigmoid(x)
+    c, pw_t = 1.0, target  # c = 1 + (pos_weight - 1) t
     if pos_weight is not None:
         pw = _weight_for(input, pos_weight, "pos_weight", op)
-        softplus_neg = softplus_neg * ((pw - 1) * target + 1)
-    loss = (1 - target) * input + softplus_neg
+        c, pw_t = (pw - 1) * target + 1, pw * target
+    # softplus(a) = log(1 + e^a), so softplus(-x) = -log sigmoid(x) = softplus(x) - x. Both
+    # forms add two non-negative terms; their gradients, (1 - t) - c sigmoid(-x) for x >= 0
+    # and c sigmoid(x) - pos_weight t for x < 0, do not cancel when t is 0 or 1
+    nonnegative_x = (1 - target) * input + c * Softplus.apply(-input)
+    negative_x = c * Softplus.apply(input) - pw_t * input
+    loss = where(input._data >= 0, nonnegative_x, negative_x)
     if weight is not None:
         loss = loss * _weight_for(input, weight, "weight", op)
     return _reduce(loss, reduction)
