@@ -429,3 +429,9 @@ def test_bce_with_logits_gradient_keeps_its_precision_where_it_is_tiny(pos_weigh
     loss = F.binary_cross_entropy_with_logits(x, t, reduction="none", pos_weight=pw)
     exact_loss = (1 - t64) * x64 + (1 + (w - 1) * t64) * np.log1p(np.exp(-x64))
     np.testing.assert_allclose(loss.data, exact_loss, rtol=1e-6)
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_an_ignore_index_that_is_not_an_int_is_refused(loss):
+    with pytest.raises(TypeError, match="ignore_index must be an int, got 1.5"):
+        loss(tnp.zeros(2, 3), [0, 1], ignore_index=1.5)
