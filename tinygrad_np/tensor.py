@@ -554,13 +554,17 @@ class Tensor:
 
     # ---- comparisons (no gradient) -------------------------------------------------------
 
-    def _compare(self, fn, other) -> Tensor:
+    def _compare(self, fn, other, reflected: bool = False) -> Tensor:
         other = other._data if isinstance(other, Tensor) else other
         try:
-            return Tensor._make(np.asarray(fn(self._data, other)), False, None)
+            out = fn(other, self._data) if reflected else fn(self._data, other)
         except ValueError:
             raise ValueError(f"{fn.__name__}: shapes {self.shape} and {np.shape(other)} do not "
                              "broadcast together") from None
+        except TypeError:
+            raise TypeError(f"{fn.__name__}: not defined for a tensor of dtype {self.dtype} and "
+                            f"{np.asarray(other).dtype} operands") from None
+        return Tensor._make(np.asarray(out), False, None)
 
     def __eq__(self, other): return self._compare(np.equal, other)  # type: ignore[override]
     def __ne__(self, other): return self._compare(np.not_equal, other)  # type: ignore[override]
@@ -573,6 +577,9 @@ class Tensor:
     def __and__(self, other): return self._compare(np.bitwise_and, other)
     def __or__(self, other): return self._compare(np.bitwise_or, other)
     def __xor__(self, other): return self._compare(np.bitwise_xor, other)
+    def __rand__(self, other): return self._compare(np.bitwise_and, other, reflected=True)
+    def __ror__(self, other): return self._compare(np.bitwise_or, other, reflected=True)
+    def __rxor__(self, other): return self._compare(np.bitwise_xor, other, reflected=True)
 
     __hash__ = object.__hash__  # tensors are hashable by identity, as in PyTorch
 
@@ -669,6 +676,8 @@ class Tensor:
                 self._data[index] = value
             else:  # the integer part is basic indexing: a view that the rest writes into
                 self._data[split[0]][split[1]] = value
+        except IndexError as e:
+            raise IndexError(f"setitem: {e} (tensor of shape {self.shape})") from None
         except (ValueError, TypeError) as e:
             raise ValueError(f"setitem: cannot assign a value of shape {np.shape(value)} to "
                              f"{index!r} of a tensor of shape {self.shape} ({self.dtype}): "
@@ -836,8 +845,8 @@ def _normalize_index(index: Any, op: str = "getitem") -> tuple:
         # the caller changes the array in between
         if isinstance(i, Tensor):
             i = i._data.copy()
-        elif isinstance(i, list):
-            i = np.array(i) if i else np.zeros(0, np.intp)  # np.array([]) is float
+        elif isinstance(i, (list, tuple)):  # a sequence inside the index, as NumPy takes it
+            i = np.array(i) if len(i) else np.zeros(0, np.intp)  # np.array([]) is float
         elif isinstance(i, np.ndarray):
             i = np.array(i)
         if isinstance(i, np.ndarray):
@@ -853,6 +862,14 @@ def _is_integer(i: Any) -> bool:
     return isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
 
 
+def _dims_used(i: Any) -> int:
+    """How many of the tensor's dims an index entry (other than Ellipsis) consumes: none for
+    None and a bool scalar (both add a dim), a mask's ndim, else one."""
+    if i is None or isinstance(i, (bool, np.bool_)):
+        return 0
+    return i.ndim if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1
+
+
 def _integers_first(index: tuple, ndim: int) -> tuple[tuple, tuple] | None:
     """PyTorch applies an index's integers first, as basic indexing, then its arrays; NumPy
     counts an integer as one more array index, so when an integer and an array are apart
@@ -862,22 +879,20 @@ def _integers_first(index: tuple, ndim: int) -> tuple[tuple, tuple] | None:
     if not any(map(_is_integer, index)) or \
             not any(isinstance(i, np.ndarray) for i in index):
         return None
-    used = sum(i.ndim if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1
-               for i in index if i is not None and i is not Ellipsis)
+    used = sum(_dims_used(i) for i in index if i is not Ellipsis)
     integers, rest = [], []
     for i in index:
         if i is Ellipsis:
             integers += [slice(None)] * (ndim - used)
             rest.append(Ellipsis)
-        elif i is None:
-            rest.append(None)
         elif _is_integer(i):
             integers.append(i)
-        else:  # a slice or an array (a mask spans as many dims as it has)
-            integers += [slice(None)] * (i.ndim if isinstance(i, np.ndarray) and
-                                         i.dtype == np.bool_ else 1)
+        else:  # a slice, an array, None or a bool scalar: the dims it consumes stay
+            integers += [slice(None)] * _dims_used(i)
             rest.append(i)
-    return tuple(integers), tuple(rest)
+    # the trailing Ellipsis keeps the result an array (a view) when the integers pick one
+    # element, so that setitem can write into it
+    return tuple(integers) + (Ellipsis,), tuple(rest)
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTorch names)

@@ -188,3 +188,9 @@ def test_each_iter_call_draws_its_epoch_order_when_called():
     a, b = iter(loader), iter(loader)
     list(b)
     assert [x.item() for x in a] == first_epoch
+
+
+def test_object_arrays_such_as_file_names_are_batched():
+    names = np.array(["a.png", "b.png", "c.png"], dtype=object)
+    assert [b.tolist() for b in DataLoader(names, batch_size=2)] == [["a.png", "b.png"],
+                                                                     ["c.png"]]

@@ -112,3 +112,14 @@ def test_and_or_xor_are_bitwise_on_integers_and_logical_on_bools_like_torch(op, 
 def test_shapes_that_do_not_broadcast_are_reported_by_op_and_shape(call, name):
     with pytest.raises(ValueError, match=rf"{name}: .*\(2, 3\).*\(4, 3\).*broadcast"):
         call(tnp.zeros(2, 3), tnp.zeros(4, 3))
+
+
+def test_bitwise_operators_work_with_the_number_first():
+    assert (True & tnp.tensor([True, False])).tolist() == [True, False]
+    assert (5 | tnp.tensor([1, 2])).tolist() == [5, 7]
+    assert (1 ^ tnp.tensor([1, 2])).tolist() == [0, 3]
+
+
+def test_bitwise_operators_on_floats_are_refused_by_name():
+    with pytest.raises(TypeError, match="bitwise_and: not defined for a tensor of dtype float32"):
+        tnp.tensor([1.0]) & 1

@@ -158,3 +158,27 @@ def test_an_empty_list_index_selects_nothing_like_torch():
     y = tnp.zeros(2, 3)
     y[[]] = 1.0
     assert not y.data.any()
+
+
+X = np.arange(24.0).reshape(2, 3, 4)
+
+
+@pytest.mark.parametrize("index, expected", [
+    # a bool scalar is a one-element mask over a new dim (PyTorch's results)
+    (([1], True, 0), [[12.0, 13.0, 14.0, 15.0]]),
+    ((True, 0, [1, 2]), X[0][[1, 2]]),
+    ((0, slice(None), (1, 2)), X[0][:, [1, 2]]),  # a tuple inside the index is a sequence
+])
+def test_bool_scalars_and_inner_tuples_in_mixed_indices_match_pytorch(index, expected):
+    np.testing.assert_array_equal(tnp.tensor(X)[index].data, expected)
+
+
+def test_setitem_through_an_integer_index_that_picks_one_element():
+    x = tnp.tensor([0.0, 0.0, 0.0])
+    x[0, tnp.tensor(True)] = 5.0
+    assert x.tolist() == [5.0, 0.0, 0.0]
+
+
+def test_setitem_out_of_range_names_setitem_and_the_shape():
+    with pytest.raises(IndexError, match=r"setitem: .*out of bounds.*\(2, 3\)"):
+        tnp.zeros(2, 3)[5, 0] = 1.0

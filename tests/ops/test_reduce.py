@@ -140,3 +140,10 @@ def test_logsumexp_over_an_empty_dim_is_minus_infinity_like_torch():
 def test_max_over_an_empty_dim_has_no_answer_and_says_so(call):
     with pytest.raises(ValueError, match=r"empty.*\(0, 3\)|\(0, 3\).*empty"):
         call(tnp.zeros(0, 3))
+
+
+def test_logsumexp_and_softmax_of_integer_tensors_still_work():
+    x = tnp.tensor(np.array([[1, 5, 3], [2, 2, 9]]))
+    np.testing.assert_allclose(x.logsumexp(1).data, np.log(np.exp([[1, 5, 3], [2, 2, 9]])
+                                                            .sum(1)))
+    assert tnp.tensor(np.zeros((0, 3), np.int64)).softmax(1).shape == (0, 3)

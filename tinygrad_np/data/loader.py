@@ -28,9 +28,6 @@ def _as_array(value: Any, i: int) -> np.ndarray:
         a = np.asarray(value)
     except ValueError as e:  # ragged nested lists
         raise ValueError(f"DataLoader: array {i} is not a rectangular array: {e}") from None
-    if a.dtype.hasobject:
-        raise ValueError(f"DataLoader: array {i} has dtype object (ragged or mixed rows); "
-                         "pass numeric arrays, one per field: DataLoader(x, y)")
     return a
 
 

@@ -71,7 +71,7 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, a, axes=None, keepdim=False):
         ctx.axes = axes
-        m = a.max(axis=axes, keepdims=True, initial=-np.inf)  # -inf over an empty axis
+        m = max_or_minus_inf(a, axes)
         m = np.where(np.isfinite(m), m, 0)  # all -inf along an axis: log 0 = -inf, not nan
         with np.errstate(divide="ignore"):  # log 0 = -inf: an empty or all -inf axis
             out = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
@@ -87,3 +87,13 @@ class LogSumExp(Function):
     def backward_numpy(ctx, grad, a):
         kshape = _keepdim_shape(a.shape, ctx.axes)
         return np.reshape(grad, kshape) * np.exp(a - ctx.output._data.reshape(kshape))
+
+
+def max_or_minus_inf(a: np.ndarray, axes) -> np.ndarray:
+    """a's max over axes, kept as size-1 dims; for an empty array, -inf (in a float dtype)
+    where NumPy's max would raise: logsumexp over nothing is log 0, and the softmax of an
+    empty array is empty."""
+    if a.size:
+        return a.max(axis=axes, keepdims=True)
+    dtype = a.dtype if a.dtype.kind == "f" else np.float64
+    return np.zeros(a.shape, dtype).max(axis=axes, keepdims=True, initial=-np.inf)

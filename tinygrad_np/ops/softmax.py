@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
+from .reduce import max_or_minus_inf
 
 
 class Softmax(Function):
@@ -15,7 +16,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, a, dim=-1):
         ctx.dim = dim
-        e = np.exp(a - _row_max(a, dim))
+        e = np.exp(a - max_or_minus_inf(a, dim))
         e /= e.sum(axis=dim, keepdims=True)
         return e
 
@@ -38,7 +39,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, dim=-1):
         ctx.dim = dim
-        shifted = a - _row_max(a, dim)
+        shifted = a - max_or_minus_inf(a, dim)
         shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         return shifted
 
@@ -50,10 +51,3 @@ class LogSoftmax(Function):
     def backward_numpy(ctx, grad, a):
         return grad - np.exp(ctx.output._data) * grad.sum(axis=ctx.dim, keepdims=True)
 
-
-def _row_max(a: np.ndarray, dim: int) -> np.ndarray:
-    """The max along dim, kept as a size-1 dim; for an empty array, -inf where NumPy's max
-    would raise (the softmax of nothing is empty too)."""
-    if a.size == 0:
-        return a.max(axis=dim, keepdims=True, initial=-np.inf)
-    return a.max(axis=dim, keepdims=True)
