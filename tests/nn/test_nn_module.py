@@ -156,14 +156,63 @@ def test_attribute_reads_follow_every_kind_of_registration_change():
     assert m.w is None and m._parameters["w"] is None
     m.register_parameter("w", first)
     assert m.w is first
-    m.register_buffer("w", np.zeros(3, dtype=np.float32))  # a buffer replaces the parameter
+    del m.w
+    m.register_buffer("w", np.zeros(3, dtype=np.float32))
     assert "w" not in m._parameters and m.w.shape == (3,)
     m.w = np.ones(3, dtype=np.float32)
     assert m.w.tolist() == [1.0, 1.0, 1.0]
-    m.add_module("w", nn.Linear(2, 2))
+    m.w = nn.Linear(2, 2)  # assignment may change the kind, as in PyTorch
     assert isinstance(m.w, nn.Linear) and "w" not in m._buffers
     del m.w
     assert not hasattr(m, "w") and "w" not in m._modules
+
+
+@pytest.mark.parametrize("take, register", [
+    (lambda m: setattr(m, "x", 3), lambda m: m.register_buffer("x", np.zeros(1))),
+    (lambda m: None, lambda m: m.register_buffer("training", np.zeros(1))),
+    (lambda m: setattr(m, "x", nn.Parameter(tnp.zeros(1))),
+     lambda m: m.register_buffer("x", np.zeros(1))),
+    (lambda m: m.register_buffer("x", np.zeros(1)),
+     lambda m: m.register_parameter("x", nn.Parameter(tnp.zeros(1)))),
+    (lambda m: setattr(m, "x", 3), lambda m: m.add_module("x", nn.ReLU())),
+], ids=["attribute", "training", "parameter", "buffer", "module-over-attribute"])
+def test_register_refuses_a_name_taken_by_something_else_like_torch(take, register):
+    m = nn.Module()
+    take(m)
+    with pytest.raises(KeyError, match="already exists"):
+        register(m)
+
+
+@pytest.mark.parametrize("replace", [
+    lambda s: s.__setitem__(0, nn.ReLU()),
+    lambda s: setattr(s, "0", nn.ReLU()),
+    lambda s: s.add_module("0", nn.ReLU()),
+])
+def test_replacing_a_layer_keeps_its_place_in_forward_and_parameters(replace):
+    seq = nn.Sequential(nn.Identity(), nn.Linear(1, 1, bias=False))
+    with tnp.no_grad():
+        seq[1].weight.fill_(-1.0)
+    replace(seq)
+    assert [type(m).__name__ for m in seq] == ["ReLU", "Linear"]
+    assert seq(tnp.tensor([[3.0]])).tolist() == [[-3.0]]  # ReLU first, then the Linear
+
+
+def test_replacing_a_parameter_or_buffer_keeps_the_state_dict_order():
+    m = nn.Linear(2, 3)
+    m.weight = nn.Parameter(tnp.zeros(3, 2))
+    m.register_buffer("a", np.zeros(1))
+    m.register_buffer("b", np.zeros(1))
+    m.register_buffer("a", np.ones(1))
+    assert list(m.state_dict()) == ["weight", "bias", "a", "b"]
+
+
+def test_train_calls_each_child_s_own_train_so_overrides_hold():
+    class Frozen(nn.Module):
+        def train(self, mode=True):
+            return super().train(False)  # e.g. keeps running statistics fixed
+
+    model = nn.Sequential(Frozen(), nn.Dropout(0.5)).train()
+    assert model.training and not model[0].training and model[1].training
 
 
 def test_editing_a_store_directly_is_seen_by_attribute_reads_and_forward():
@@ -329,6 +378,14 @@ def test_sequential_fuses_only_an_exact_linear_then_relu():
     patched = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
     patched[0].forward = lambda x: x[:, :1]
     np.testing.assert_array_equal(patched(x).numpy(), x[:, :1].relu().numpy())
+
+
+@pytest.mark.parametrize("cls", ["Linear", "ReLU"])
+def test_sequential_does_not_fuse_when_a_forward_is_patched_on_the_class(cls, monkeypatch):
+    monkeypatch.setattr(getattr(nn, cls), "forward", lambda self, x: x * 0 + 9)
+    x = tnp.randn(4, 3)
+    model = nn.Sequential(nn.Linear(3, 3), nn.ReLU())
+    np.testing.assert_array_equal(model(x).numpy(), np.full((4, 3), 9.0))
 
 
 def test_fused_linear_relu_refuses_an_output_changed_in_place_before_backward():

@@ -93,10 +93,14 @@ class Sequential(_ModuleSequence):
 
 def _fusable(linear: Linear, following: Module) -> bool:
     """Whether Sequential may run `linear` and `following` as one LinearReLU: exactly a ReLU
-    follows, and neither has its forward replaced on the instance (a subclass or a patched
-    forward runs as written)."""
+    follows, and neither forward is replaced, on the instance or on the class (a subclass
+    or a patched forward runs as written)."""
     return type(following) is ReLU and "forward" not in linear.__dict__ and \
-        "forward" not in following.__dict__
+        "forward" not in following.__dict__ and Linear.forward is _LINEAR_FORWARD and \
+        ReLU.forward is _RELU_FORWARD
+
+
+_LINEAR_FORWARD, _RELU_FORWARD = Linear.forward, ReLU.forward  # as defined, for _fusable
 
 
 class ModuleList(_ModuleSequence):

@@ -100,16 +100,22 @@ class Module:
         directly (model._modules["fc"] = ..., as in PyTorch) is seen at once."""
         self.__dict__[store][name] = value
 
+    def _register(self, store: str, name: str, value: Any, kind: str) -> None:
+        """_put, after removing `name` from the other stores and the instance dict. A name
+        already in `store` keeps its place, as in PyTorch: replacing a layer of a
+        Sequential, or a parameter, changes neither the order of forward nor parameters()."""
+        if name in self._store(store, name, kind):
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._forget(name)
+        self._put(store, name, value)
+
     def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
         if isinstance(value, Parameter):
-            self._store("_parameters", name, "parameter")
-            self._forget(name)
-            self._put("_parameters", name, value)
+            self._register("_parameters", name, value, "parameter")
         elif isinstance(value, Module):
-            self._store("_modules", name, "module")
-            self._forget(name)
-            self._put("_modules", name, value)
+            self._register("_modules", name, value, "module")
         elif name in d.get("_parameters", ()):
             if value is not None:
                 raise TypeError(f"cannot assign a {type(value).__name__} to {name!r}, a "
@@ -151,13 +157,11 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a parameter (or None, a placeholder such as a disabled bias) under `name`."""
-        _check_name(self, name, "register_parameter")
+        _check_name(self, name, "register_parameter", "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be an nn.Parameter or None, "
                             f"got {type(param).__name__}")
-        self._store("_parameters", name, "parameter")
-        self._forget(name)
-        self._put("_parameters", name, param)
+        self._register("_parameters", name, param, "parameter")
 
     def register_buffer(self, name: str, tensor: Tensor | np.ndarray | None,
                         persistent: bool = True) -> None:
@@ -177,22 +181,18 @@ class Module:
             >>> list(m.state_dict()), m.running_mean
             (['running_mean'], tensor([0., 0., 0.]))
         """
-        _check_name(self, name, "register_buffer")
-        self._store("_buffers", name, "buffer")
-        self._forget(name)
-        self._put("_buffers", name, _as_buffer(name, tensor))
+        _check_name(self, name, "register_buffer", "_buffers")
+        self._register("_buffers", name, _as_buffer(name, tensor), "buffer")
         if not persistent:
             self._non_persistent_buffers.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Add a sub-module under `name` (the same as assigning it as an attribute)."""
-        _check_name(self, name, "add_module")
+        _check_name(self, name, "add_module", "_modules")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module or None, got "
                             f"{type(module).__name__}")
-        self._store("_modules", name, "module")
-        self._forget(name)
-        self._put("_modules", name, module)
+        self._register("_modules", name, module, "module")
 
     # ---- traversal -----------------------------------------------------------------------
 
@@ -290,8 +290,9 @@ class Module:
         """Set training mode (Dropout active) on this module and all descendants; return self."""
         if not isinstance(mode, bool):
             raise TypeError(f"train: mode must be a bool, got {mode!r}")
-        for m in self.modules():
-            object.__setattr__(m, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for child in self.children():  # each child's own train(), which it may override
+            child.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -427,13 +428,21 @@ class Module:
         return f"{type(self).__name__}({body})"
 
 
-def _check_name(module: Module, name: Any, op: str) -> None:
+def _check_name(module: Module, name: Any, op: str, store: str) -> None:
+    """A name that register_* / add_module may use: a non-empty str without '.', not an
+    attribute of the class, nor of the instance unless it is already in `store` (which
+    is then replaced in place); PyTorch refuses the same names."""
     if not isinstance(name, str):
         raise TypeError(f"{op}: the name must be a str, got {type(name).__name__}")
     if not name or "." in name:
         raise KeyError(f"{op}: the name must be non-empty and contain no '.', got {name!r}")
     if hasattr(type(module), name):
         raise KeyError(f"{op}: {name!r} is already an attribute of {type(module).__name__}")
+    if name not in module.__dict__.get(store, ()) and (
+            name in module.__dict__ or any(name in module.__dict__.get(other, ())
+                                           for other in _STORES)):
+        raise KeyError(f"{op}: attribute {name!r} already exists on this "
+                       f"{type(module).__name__}")
 
 
 def _as_buffer(name: str, value: Any) -> Tensor | None:
