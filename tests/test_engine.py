@@ -476,9 +476,60 @@ def test_set_grad_enabled(mode):
     assert tnp.is_grad_enabled()
 
 
-def test_set_grad_enabled_is_not_a_decorator():
-    with pytest.raises(TypeError, match="context manager"):
-        tnp.set_grad_enabled(False)(lambda: None)
+def test_set_grad_enabled_decorates_and_works_alone_like_torch():
+    @tnp.set_grad_enabled(False)
+    def evaluate(t):
+        return t * 2
+
+    x = tnp.ones(2, requires_grad=True)
+    assert tnp.is_grad_enabled()  # decorating changes nothing until a call
+    assert not evaluate(x).requires_grad and tnp.is_grad_enabled()
+    try:
+        tnp.set_grad_enabled(False)  # called alone: from now on
+        assert not tnp.is_grad_enabled()
+    finally:
+        tnp.set_grad_enabled(True)
+    assert tnp.is_grad_enabled()
+
+
+def test_no_grad_decorates_without_parentheses_like_torch():
+    @tnp.no_grad
+    def evaluate(t):
+        return t * 2
+
+    assert not evaluate(tnp.ones(2, requires_grad=True)).requires_grad
+    assert evaluate.__name__ == "evaluate"
+
+
+def test_no_grad_on_a_generator_holds_while_the_generator_runs_only():
+    x = tnp.ones(2, requires_grad=True)
+
+    @tnp.no_grad()
+    def batches():
+        for _ in range(2):
+            received = yield (x * 2).requires_grad
+            assert received == "sent" and not tnp.is_grad_enabled()
+        return "done"
+
+    gen = batches()
+    assert next(gen) is False and tnp.is_grad_enabled()  # the caller's mode between items
+    assert gen.send("sent") is False
+    with pytest.raises(StopIteration) as stop:
+        gen.send("sent")
+    assert stop.value.value == "done" and tnp.is_grad_enabled()
+
+
+def test_an_exception_thrown_into_a_no_grad_generator_is_raised_inside_it():
+    @tnp.no_grad()
+    def guarded():
+        try:
+            yield 1
+        except KeyError:
+            yield tnp.is_grad_enabled()
+
+    gen = guarded()
+    next(gen)
+    assert gen.throw(KeyError("k")) is False and tnp.is_grad_enabled()
 
 
 def test_backward_runs_with_grad_disabled_unless_create_graph():

@@ -305,3 +305,46 @@ def test_reads_input_values_false_allows_an_in_place_change_after_forward():
         else:
             with pytest.raises(RuntimeError, match="modified by an in-place operation"):
                 loss.backward()
+
+
+def test_a_forward_returning_several_arrays_is_refused_by_name():
+    class TwoOutputs(tnp.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2, a * 3
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(TypeError, match="TwoOutputs.forward returned a tuple"):
+        TwoOutputs.apply(tnp.ones(2, requires_grad=True))
+
+
+def test_saved_tensors_is_empty_before_anything_is_saved():
+    class Double(tnp.Function):
+        @staticmethod
+        def forward(ctx, a):
+            assert ctx.saved_tensors == ()
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    assert Double.apply(tnp.ones(2)).tolist() == [2.0, 2.0]
+
+
+def test_a_missing_tensor_backward_under_create_graph_names_the_op():
+    class OnlyNumpy(tnp.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward_numpy(ctx, grad, a):
+            return grad * 2
+
+    x = tnp.ones(2, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="OnlyNumpy must define backward"):
+        tnp.grad(OnlyNumpy.apply(x).sum(), x, create_graph=True)

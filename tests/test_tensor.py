@@ -526,3 +526,22 @@ def test_reading_grad_of_a_non_leaf_warns_and_says_how_to_keep_it():
     z.retain_grad()
     z.sum().backward()
     np.testing.assert_array_equal(z.grad.numpy(), [1.0, 1.0])  # no warning: it was kept
+
+
+def test_a_python_list_made_float64_keeps_its_float64_precision():
+    # no float32 detour: 0.3 is not 0.30000001192092896
+    assert tnp.tensor([0.3], dtype=np.float64).data[0] == 0.3
+    assert tnp.tensor(0.1, dtype=np.float64).item() == 0.1
+
+
+@pytest.mark.parametrize("make_view", [lambda t: t[0], lambda t: t.T, lambda t: t.reshape(4)])
+def test_augmented_assignment_to_a_view_in_a_graph_is_refused_not_silently_rebound(make_view):
+    # PyTorch writes through the view; a new tensor would leave the viewed one unchanged
+    a = tnp.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    v = make_view(a * 2)
+    with pytest.raises(RuntimeError, match=r"\+=: this tensor .* is a view"):
+        v += 1
+    buf, w = tnp.zeros(2, 3), tnp.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    row = buf[0]
+    with pytest.raises(RuntimeError, match="is a view"):
+        row += w

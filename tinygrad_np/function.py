@@ -21,6 +21,7 @@ backward runs), so a graph holds no reference cycles and is freed by reference c
 from __future__ import annotations
 
 import functools
+import inspect
 import itertools
 import operator
 import os
@@ -114,9 +115,15 @@ def is_grad_enabled() -> bool:
 
 
 class _GradMode:
-    """Context manager and decorator that sets grad mode, restoring the old value on exit."""
+    """Context manager and decorator that sets grad mode, restoring the old value on exit.
+    Used bare, @no_grad decorates too, as in PyTorch."""
 
     enabled: bool
+
+    def __new__(cls, fn=None):
+        if fn is None:
+            return super().__new__(cls)
+        return cls()(fn)  # @no_grad without parentheses
 
     def __enter__(self) -> None:
         self._saved = _mode.grad_enabled
@@ -125,10 +132,37 @@ class _GradMode:
     def __exit__(self, *exc: object) -> None:
         _mode.grad_enabled = self._saved
 
+    def _fresh(self) -> _GradMode:
+        """A new context manager of the same mode, for one call of a decorated function."""
+        return type(self)()
+
     def __call__(self, fn):
+        mode = self._fresh
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def generator(*args, **kwargs):
+                # the mode holds while the generator's own code runs, not while its caller
+                # works between items; each resumption re-enters it
+                gen = fn(*args, **kwargs)
+                resume, value = gen.send, None
+                while True:
+                    try:
+                        with mode():
+                            item = resume(value)
+                    except StopIteration as stop:
+                        return stop.value
+                    try:
+                        value, resume = (yield item), gen.send
+                    except GeneratorExit:
+                        gen.close()
+                        raise
+                    except BaseException as e:  # thrown in: raised inside the generator
+                        value, resume = e, gen.throw
+            return generator
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)():
+            with mode():
                 return fn(*args, **kwargs)
 
         return wrapper
@@ -156,13 +190,27 @@ class enable_grad(_GradMode):
 
 
 class set_grad_enabled(_GradMode):
-    """Set grad mode to `mode` for a block: `with set_grad_enabled(training): ...`."""
+    """Set grad mode to `mode`: for a block, `with set_grad_enabled(training): ...`, which
+    restores the old mode at its end; for the calls of a function it decorates; or, called
+    alone, from now on (as in PyTorch)."""
+
+    def __new__(cls, mode: bool):
+        return object.__new__(cls)
 
     def __init__(self, mode: bool) -> None:
         self.enabled = bool(mode)
+        self._saved = _mode.grad_enabled
+        _mode.grad_enabled = self.enabled  # at once: set_grad_enabled(False) works alone
+
+    def __enter__(self) -> None:
+        pass  # set already, and the mode before saved
+
+    def _fresh(self) -> set_grad_enabled:
+        return set_grad_enabled(self.enabled)
 
     def __call__(self, fn):
-        raise TypeError("set_grad_enabled(mode) is a context manager; use no_grad as a decorator")
+        _mode.grad_enabled = self._saved  # as a decorator, it sets the mode only in calls
+        return super().__call__(fn)
 
 
 class detect_anomaly:
@@ -256,11 +304,13 @@ class Function:
 
     @staticmethod
     def forward(ctx: Any, *args: np.ndarray, **kwargs: Any) -> np.ndarray:
-        raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
+        raise NotImplementedError(f"{type(ctx).__name__} must define forward(ctx, *arrays)")
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+        raise NotImplementedError(
+            f"{type(ctx).__name__} must define backward(ctx, grad), on Tensors: it runs for "
+            "create_graph=True (and when there is no backward_numpy)")
 
     @classmethod
     def apply(cls, *inputs: Tensor, **kwargs: Any) -> Tensor:
@@ -290,6 +340,9 @@ class Function:
         ctx.needs_input_grad = needs
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not _ndarray:
+            if isinstance(out, (tuple, list)):
+                raise TypeError(f"{cls.__name__}.forward returned a {type(out).__name__}; a "
+                                "Function has one output array (write one Function per output)")
             out = np.asarray(out)  # NumPy returns scalars from 0-d math
         if _mode.anomaly:
             ctx._created_at = _check_forward(cls.__name__, out)
@@ -386,7 +439,7 @@ class Function:
 
     @property
     def saved_tensors(self) -> tuple:
-        return self._saved
+        return getattr(self, "_saved", ())  # () before any save_for_backward, as PyTorch
 
 
 _FREED_MESSAGE = (

@@ -69,8 +69,8 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
         arr = np.asarray(data)
     else:
         arr = np.asarray(data)
-        if arr.dtype == np.float64:
-            arr = arr.astype(np.float32)
+        if arr.dtype == np.float64 and dtype is None:  # with a dtype, no float32 detour:
+            arr = arr.astype(np.float32)  # tensor([0.3], dtype=float64) keeps 0.3 exactly
         elif arr.dtype.kind in "OUSV":
             raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data "
                             f"(dtype {arr.dtype}); tensors hold numbers")
@@ -657,6 +657,14 @@ class Tensor:
         if _mode.grad_enabled and (self._requires_grad or other_grad):
             if self._ctx is None and self._requires_grad:
                 self._check_inplace(op, other)
+            if self._data.base is not None:
+                # a view: a new tensor would leave the tensor it views unchanged (PyTorch
+                # writes through the view), so say so rather than give another result
+                raise RuntimeError(
+                    f"{op}: this tensor (shape {self.shape}) is a view of another tensor's "
+                    "memory and a graph is being recorded, so it cannot be changed in place. "
+                    f"Write x = x {op[0]} y for a new tensor (the viewed tensor keeps its "
+                    "values), or build the viewed tensor out of place (cat, stack, where).")
             return fn(self, other)
         return self._inplace(op, ufunc, other)
 
