@@ -215,5 +215,9 @@ def gradgradcheck(
                 f"gradgradcheck: for input {i} (shape {x.shape}) the gradient recorded with "
                 f"create_graph=True differs from the plain one at index {j}: {g[j]:.8g} "
                 f"against {p[j]:.8g}; an op's backward and backward_numpy disagree")
-    return gradcheck(first_derivative, xs, eps, atol, rtol, max_elements=max_elements,
-                     n_directions=n_directions, seed=seed)
+    try:
+        return gradcheck(first_derivative, xs, eps, atol, rtol, max_elements=max_elements,
+                         n_directions=n_directions, seed=seed)
+    except GradcheckError as e:  # say which order failed: the message is gradcheck's
+        raise GradcheckError(f"gradgradcheck, second derivatives (the gradient of x -> "
+                             f"Jᵀu): {e}") from None
