@@ -778,3 +778,28 @@ def test_zero_dim_big_endian_leaf_keeps_its_dtype_in_grad(create_graph):
     assert x.grad.dtype == np.dtype(">f4") and x.grad.item() == 4.0
     (g,) = tnp.grad(x * x, x, create_graph=create_graph)
     assert g.dtype == np.dtype(">f4") and g.item() == 4.0
+
+
+def test_a_set_grad_enabled_object_sets_the_mode_each_time_it_is_entered():
+    ctx = tnp.set_grad_enabled(False)
+    seen = []
+    for _ in range(2):
+        with ctx:
+            seen.append(tnp.is_grad_enabled())
+    assert seen == [False, False] and tnp.is_grad_enabled()
+
+
+def test_a_no_grad_generator_closed_early_cleans_up_in_its_mode():
+    seen = []
+
+    @tnp.no_grad()
+    def items():
+        try:
+            yield 1
+        finally:
+            seen.append(tnp.is_grad_enabled())
+
+    gen = items()
+    next(gen)
+    gen.close()
+    assert seen == [False] and tnp.is_grad_enabled()

@@ -545,3 +545,28 @@ def test_augmented_assignment_to_a_view_in_a_graph_is_refused_not_silently_rebou
     row = buf[0]
     with pytest.raises(RuntimeError, match="is a view"):
         row += w
+    with pytest.raises(RuntimeError, match="or has one"):  # the base, while a view lives
+        buf += w
+
+
+@pytest.mark.parametrize("make", [
+    lambda: tnp.tensor(np.arange(12, dtype=np.float32).reshape(4, 3)[:2]),  # a NumPy view
+    lambda: tnp.ones(2, 3).logsumexp(1),  # NumPy views inside ops, no tensor shares them
+    lambda: tnp.ones(2, 3).reshape(6),
+])
+def test_augmented_assignment_rebinds_a_tensor_that_shares_memory_with_no_tensor(make):
+    w = tnp.ones(1, requires_grad=True)
+    x = make()
+    expected = x.numpy() * 3
+    x *= w * 3
+    np.testing.assert_array_equal(x.numpy(), expected)
+
+
+def test_augmented_assignment_rebinds_once_the_views_of_a_tensor_are_gone():
+    a = tnp.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    b = a * 2
+    view = b[0]
+    assert view.tolist() == [2.0, 4.0]
+    del view
+    b += 1
+    assert b.tolist() == [[3.0, 5.0], [7.0, 9.0]]

@@ -82,6 +82,17 @@ def _replaced_version(t: Tensor) -> None:
     _mode.changes += 1
 
 
+def _has_views(t: Tensor) -> bool:
+    """True if another tensor shares t's memory: t is a view, or some view of t is alive.
+    Views share their base's counter, and only a list counter is ever shared; CPython's
+    reference count tells whether another tensor holds it (elsewhere, assume one does)."""
+    vc = t._vc
+    if type(vc) is not list:
+        return False
+    getrefcount = getattr(sys, "getrefcount", None)
+    return getrefcount is None or getrefcount(vc) > 3  # t's slot, vc, and the argument
+
+
 def _shared_version(t: Tensor) -> list[int]:
     """t's counter, made its own first, for a view or alias that must see t's changes."""
     vc = t._vc
@@ -154,7 +165,8 @@ class _GradMode:
                     try:
                         value, resume = (yield item), gen.send
                     except GeneratorExit:
-                        gen.close()
+                        with mode():  # its finally blocks run in the mode too
+                            gen.close()
                         raise
                     except BaseException as e:  # thrown in: raised inside the generator
                         value, resume = e, gen.throw
@@ -203,7 +215,7 @@ class set_grad_enabled(_GradMode):
         _mode.grad_enabled = self.enabled  # at once: set_grad_enabled(False) works alone
 
     def __enter__(self) -> None:
-        pass  # set already, and the mode before saved
+        _mode.grad_enabled = self.enabled  # again: the object may be entered more than once
 
     def _fresh(self) -> set_grad_enabled:
         return set_grad_enabled(self.enabled)

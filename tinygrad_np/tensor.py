@@ -19,6 +19,7 @@ from ._shapes import as_shape, normalize_dim, reshape_shape
 from .function import (
     _UNCHANGED,
     _bump_version,
+    _has_views,
     _mode,
     _register_tensor_class,
     _replaced_version,
@@ -657,14 +658,14 @@ class Tensor:
         if _mode.grad_enabled and (self._requires_grad or other_grad):
             if self._ctx is None and self._requires_grad:
                 self._check_inplace(op, other)
-            if self._data.base is not None:
-                # a view: a new tensor would leave the tensor it views unchanged (PyTorch
-                # writes through the view), so say so rather than give another result
+            if _has_views(self):
+                # a new tensor would leave the tensors that share this memory unchanged
+                # (PyTorch writes through), so say so rather than give another result
                 raise RuntimeError(
-                    f"{op}: this tensor (shape {self.shape}) is a view of another tensor's "
-                    "memory and a graph is being recorded, so it cannot be changed in place. "
-                    f"Write x = x {op[0]} y for a new tensor (the viewed tensor keeps its "
-                    "values), or build the viewed tensor out of place (cat, stack, where).")
+                    f"{op}: this tensor (shape {self.shape}) shares its memory with another "
+                    "tensor (it is a view, or has one) and a graph is being recorded, so it "
+                    f"cannot be changed in place. Write x = x {op[0]} y for a new tensor (the "
+                    "other keeps its values), or build the tensor out of place (cat, where).")
             return fn(self, other)
         return self._inplace(op, ufunc, other)
 

@@ -388,6 +388,26 @@ def test_sequential_does_not_fuse_when_a_forward_is_patched_on_the_class(cls, mo
     np.testing.assert_array_equal(model(x).numpy(), np.full((4, 3), 9.0))
 
 
+@pytest.mark.parametrize("cls", ["Linear", "ReLU", "Module"])
+def test_sequential_does_not_fuse_when_call_is_patched_to_trace(cls, monkeypatch):
+    calls, original = [], nn.Module.__call__
+
+    def traced(self, *args):
+        calls.append(type(self).__name__)
+        return original(self, *args)
+
+    monkeypatch.setattr(getattr(nn, cls), "__call__", traced)
+    nn.Sequential(nn.Linear(3, 3), nn.ReLU())(tnp.randn(4, 3))
+    assert cls == "Module" or cls in calls
+    assert "Linear" in calls or cls == "ReLU"
+
+
+def test_a_module_assigned_over_a_parameter_is_refused_like_torch():
+    m = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="cannot assign a Linear to 'weight'"):
+        m.weight = nn.Linear(1, 1)
+
+
 def test_fused_linear_relu_refuses_an_output_changed_in_place_before_backward():
     model = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
     out = model(tnp.randn(4, 3))

@@ -97,10 +97,11 @@ def _fusable(linear: Linear, following: Module) -> bool:
     or a patched forward runs as written)."""
     return type(following) is ReLU and "forward" not in linear.__dict__ and \
         "forward" not in following.__dict__ and Linear.forward is _LINEAR_FORWARD and \
-        ReLU.forward is _RELU_FORWARD
+        ReLU.forward is _RELU_FORWARD and Linear.__call__ is ReLU.__call__ is _CALL
 
 
-_LINEAR_FORWARD, _RELU_FORWARD = Linear.forward, ReLU.forward  # as defined, for _fusable
+# as defined, for _fusable: a patched forward or __call__ (tracing, profiling) must run
+_LINEAR_FORWARD, _RELU_FORWARD, _CALL = Linear.forward, ReLU.forward, Module.__call__
 
 
 class ModuleList(_ModuleSequence):

@@ -115,6 +115,9 @@ class Module:
         if isinstance(value, Parameter):
             self._register("_parameters", name, value, "parameter")
         elif isinstance(value, Module):
+            if name in d.get("_parameters", ()):
+                raise TypeError(f"cannot assign a {type(value).__name__} to {name!r}, a "
+                                "parameter of this module: expected nn.Parameter or None")
             self._register("_modules", name, value, "module")
         elif name in d.get("_parameters", ()):
             if value is not None:
