@@ -578,3 +578,27 @@ def test_parameter_shares_the_version_counter_of_the_tensor_it_wraps():
         w.add_(1)  # the same array as p's
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         loss.backward()
+
+
+def test_sequential_delitem_and_insert_renumber_like_torch():
+    seq = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+    del seq[1]
+    assert [type(m).__name__ for m in seq] == ["Linear", "Linear"] and list(seq._modules) == \
+        ["0", "1"]
+    seq.insert(1, nn.Tanh())
+    assert [type(m).__name__ for m in seq] == ["Linear", "Tanh", "Linear"]
+    assert list(seq.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    del seq[:2]
+    assert len(seq) == 1 and seq(tnp.ones(3, 2)).shape == (3, 1)
+    layers = nn.ModuleList([nn.ReLU(), nn.Tanh()]).extend([nn.Identity()])
+    del layers[-1]
+    assert [type(m).__name__ for m in layers] == ["ReLU", "Tanh"]
+
+
+@pytest.mark.parametrize("make", [lambda: nn.ReLU(inplace=True),
+                                  lambda: nn.LeakyReLU(0.1, inplace=True),
+                                  lambda: nn.Dropout(0.0, inplace=True)])
+def test_inplace_is_accepted_for_code_written_for_pytorch_and_leaves_the_input(make):
+    x = tnp.tensor([-1.0, 2.0])
+    out = make()(x)
+    assert x.tolist() == [-1.0, 2.0] and out.tolist()[1] == 2.0

@@ -36,6 +36,35 @@ class _ModuleSequence(Module):
         self.add_module(str(n), module)
         return self
 
+    def extend(self, modules: Iterable[Module]) -> Any:
+        """Add modules at the end; return self."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> Any:
+        """Put a module before position `index` (PyTorch's list rules); the modules are
+        renumbered "0", "1", ... Returns self."""
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.insert: expected a Module, got "
+                            f"{type(module).__name__}")
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._renumber(modules)
+        return self
+
+    def __delitem__(self, index: int | slice) -> None:
+        """Remove the module(s) at `index`; the rest are renumbered "0", "1", ..., as in
+        PyTorch."""
+        keys = list(self._modules)[index] if isinstance(index, slice) else [self._key(index)]
+        modules = [m for k, m in self._modules.items() if k not in keys]
+        self._renumber(modules)
+
+    def _renumber(self, modules: list[Module]) -> None:
+        self._modules.clear()
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
 
 class Sequential(_ModuleSequence):
     """Modules applied one after another; indexable, iterable and named "0", "1", ...
@@ -125,8 +154,3 @@ class ModuleList(_ModuleSequence):
             return ModuleList(list(self._modules.values())[index])
         return self._modules[self._key(index)]
 
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        """Add modules at the end; return self."""
-        for module in modules:
-            self.append(module)
-        return self
