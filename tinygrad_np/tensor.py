@@ -421,7 +421,10 @@ class Tensor:
         return -((-self).amax(dim, keepdim))
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
-        """Maximum; with an int `dim`, a (values, indices) pair as in PyTorch."""
+        """Maximum; with an int `dim`, a (values, indices) pair as in PyTorch; with a
+        Tensor, the elementwise maximum (x.max(y) is maximum(x, y))."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
         if dim is None or not isinstance(dim, (int, np.integer)):
             return self.amax(dim, keepdim)
         # the gradient goes to the index returned, not shared among ties (as PyTorch)
@@ -430,7 +433,10 @@ class Tensor:
         return ValuesIndices(values, self.argmax(dim, keepdim))
 
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
-        """Minimum; with an int `dim`, a (values, indices) pair as in PyTorch."""
+        """Minimum; with an int `dim`, a (values, indices) pair as in PyTorch; with a
+        Tensor, the elementwise minimum."""
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
         if dim is None or not isinstance(dim, (int, np.integer)):
             return self.amin(dim, keepdim)
         axes = normalize_dim(dim, self.ndim, "min")
@@ -518,6 +524,39 @@ class Tensor:
                              f"{self.ndim} dimension(s) (expected [{-self.ndim - 1}, {self.ndim}])")
         d = dim % (self.ndim + 1)
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces along `dim`: of split_size each (the last may be smaller), or of the
+        sizes in a list, which must add up to the dim's size. Each piece is a view."""
+        axis = _one_dim(dim, self.ndim, "split")
+        n = self.shape[axis]
+        if isinstance(split_size_or_sections, (int, np.integer)):
+            step = int(split_size_or_sections)
+            if step <= 0:
+                raise ValueError(f"split: split_size must be positive, got {step}")
+            sizes = [min(step, n - start) for start in range(0, n, step)] or [0]
+        else:
+            sizes = [int(k) for k in split_size_or_sections]
+            if sum(sizes) != n or min(sizes, default=0) < 0:
+                raise ValueError(f"split: sizes {sizes} do not add up to {n}, the size of "
+                                 f"dim {dim} (shape {self.shape})")
+        lead = (slice(None),) * axis
+        starts = np.cumsum([0] + sizes[:-1])
+        return tuple(self[lead + (slice(int(a), int(a) + k),)] for a, k in zip(starts, sizes))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """At most `chunks` pieces of equal size along `dim` (the last may be smaller), as
+        PyTorch's chunk: pieces of ceil(size / chunks)."""
+        if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+        n = self.shape[_one_dim(dim, self.ndim, "chunk")]
+        return self.split(max(-(-n // int(chunks)), 1), dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along `dim`, each without that dim."""
+        axis = _one_dim(dim, self.ndim, "unbind")
+        lead = (slice(None),) * axis
+        return tuple(self[lead + (i,)] for i in range(self.shape[axis]))
 
     def expand(self, *sizes: Any) -> Tensor:
         """Broadcast to `sizes` without copying (-1 keeps a dimension)."""

@@ -182,3 +182,30 @@ def test_setitem_through_an_integer_index_that_picks_one_element():
 def test_setitem_out_of_range_names_setitem_and_the_shape():
     with pytest.raises(IndexError, match=r"setitem: .*out of bounds.*\(2, 3\)"):
         tnp.zeros(2, 3)[5, 0] = 1.0
+
+
+@pytest.mark.parametrize("method, args", [
+    ("split", (2,)), ("split", (4, 1)), ("split", ([1, 5], 1)), ("split", (5, -1)),
+    ("chunk", (3, 0)), ("chunk", (4, 1)), ("chunk", (7, 1)), ("unbind", (1,)),
+])
+def test_split_chunk_unbind_give_pytorch_s_pieces_and_gradients(method, args):
+    torch = pytest.importorskip("torch")
+    x = np.arange(24.0).reshape(4, 6)
+    ours, theirs = tnp.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    pieces, expected = getattr(ours, method)(*args), getattr(theirs, method)(*args)
+    assert len(pieces) == len(expected)
+    for p, e in zip(pieces, expected):
+        np.testing.assert_array_equal(p.data, e.detach().numpy())
+    sum((p * (i + 1)).sum() for i, p in enumerate(pieces)).backward()
+    sum((e * (i + 1)).sum() for i, e in enumerate(expected)).backward()
+    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+
+
+def test_split_sizes_that_do_not_add_up_are_refused_with_the_size():
+    with pytest.raises(ValueError, match=r"split: sizes \[1, 2\] do not add up to 4"):
+        tnp.zeros(4, 2).split([1, 2])
+
+
+def test_max_and_min_of_a_tensor_are_elementwise_like_torch():
+    a, b = tnp.tensor([1.0, 5.0]), tnp.tensor([3.0, 2.0])
+    assert a.max(b).tolist() == [3.0, 5.0] and a.min(b).tolist() == [1.0, 2.0]
