@@ -535,18 +535,26 @@ def test_a_python_list_made_float64_keeps_its_float64_precision():
 
 
 @pytest.mark.parametrize("make_view", [lambda t: t[0], lambda t: t.T, lambda t: t.reshape(4)])
-def test_augmented_assignment_to_a_view_in_a_graph_is_refused_not_silently_rebound(make_view):
-    # PyTorch writes through the view; a new tensor would leave the viewed one unchanged
-    a = tnp.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    v = make_view(a * 2)
-    with pytest.raises(RuntimeError, match=r"\+=: this tensor .* is a view"):
-        v += 1
-    buf, w = tnp.zeros(2, 3), tnp.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    row = buf[0]
-    with pytest.raises(RuntimeError, match="is a view"):
+def test_augmented_assignment_into_a_buffer_s_view_that_needs_a_graph_is_refused(make_view):
+    # PyTorch writes through the view into the buffer; a new tensor would leave the buffer
+    # unchanged, so it is refused rather than silently different
+    buf, w = tnp.zeros(2, 2), tnp.ones(1, requires_grad=True)
+    row = make_view(buf)
+    with pytest.raises(RuntimeError, match=r"\+=: this tensor .* shares its memory"):
         row += w
-    with pytest.raises(RuntimeError, match="or has one"):  # the base, while a view lives
+    with pytest.raises(RuntimeError, match="it is a view, or has one"):  # the buffer itself
         buf += w
+
+
+def test_augmented_assignment_to_a_graph_tensor_with_views_in_the_graph_rebinds_like_torch():
+    # the views live only in the graph, which keeps the old values: x = x + 1 gives
+    # PyTorch's values and gradients
+    w = tnp.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = w * 2
+    y = tnp.stack([x, x]).sum() + x[:2].sum()
+    x += 1
+    (x.sum() + y).backward()
+    assert x.tolist() == [3.0, 5.0, 7.0] and w.grad.tolist() == [8.0, 8.0, 6.0]
 
 
 @pytest.mark.parametrize("make", [

@@ -528,13 +528,13 @@ class Tensor:
     def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """Pieces along `dim`: of split_size each (the last may be smaller), or of the
         sizes in a list, which must add up to the dim's size. Each piece is a view."""
-        axis = _one_dim(dim, self.ndim, "split")
+        axis = self._piece_dim(dim, "split")
         n = self.shape[axis]
         if isinstance(split_size_or_sections, (int, np.integer)):
             step = int(split_size_or_sections)
-            if step <= 0:
+            if step < 0 or (step == 0 and n):
                 raise ValueError(f"split: split_size must be positive, got {step}")
-            sizes = [min(step, n - start) for start in range(0, n, step)] or [0]
+            sizes = [min(step, n - start) for start in range(0, n, step)] if n else [0]
         else:
             sizes = [int(k) for k in split_size_or_sections]
             if sum(sizes) != n or min(sizes, default=0) < 0:
@@ -549,14 +549,22 @@ class Tensor:
         PyTorch's chunk: pieces of ceil(size / chunks)."""
         if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
             raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
-        n = self.shape[_one_dim(dim, self.ndim, "chunk")]
-        return self.split(max(-(-n // int(chunks)), 1), dim)
+        axis = self._piece_dim(dim, "chunk")
+        n = self.shape[axis]
+        if n == 0:  # as PyTorch: `chunks` empty pieces
+            return tuple(self[(slice(None),) * axis + (slice(0, 0),)] for _ in range(chunks))
+        return self.split(-(-n // int(chunks)), dim)
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
-        """The slices along `dim`, each without that dim."""
-        axis = _one_dim(dim, self.ndim, "unbind")
+        """The slices along `dim`, each without that dim (views)."""
+        axis = self._piece_dim(dim, "unbind")
         lead = (slice(None),) * axis
         return tuple(self[lead + (i,)] for i in range(self.shape[axis]))
+
+    def _piece_dim(self, dim: Any, op: str) -> int:
+        if self.ndim == 0:
+            raise ValueError(f"{op}: expects a tensor of at least one dimension, got a 0-d one")
+        return _one_dim(dim, self.ndim, op)
 
     def expand(self, *sizes: Any) -> Tensor:
         """Broadcast to `sizes` without copying (-1 keeps a dimension)."""
@@ -698,14 +706,16 @@ class Tensor:
         if _mode.grad_enabled and (self._requires_grad or other_grad):
             if self._ctx is None and self._requires_grad:
                 self._check_inplace(op, other)
-            if _has_views(self):
-                # a new tensor would leave the tensors that share this memory unchanged
-                # (PyTorch writes through), so say so rather than give another result
+            if not self._requires_grad and _has_views(self):
+                # a buffer (or a view of one) taking a value that needs a graph: PyTorch
+                # writes it into the shared memory, a new tensor would leave the others
+                # unchanged, so say so rather than give another result
                 raise RuntimeError(
                     f"{op}: this tensor (shape {self.shape}) shares its memory with another "
-                    "tensor (it is a view, or has one) and a graph is being recorded, so it "
-                    f"cannot be changed in place. Write x = x {op[0]} y for a new tensor (the "
-                    "other keeps its values), or build the tensor out of place (cat, where).")
+                    "tensor (it is a view, or has one), and the value added needs a graph, "
+                    f"so it cannot be written in place. Write x = x {op[0]} y for a new "
+                    "tensor (the other keeps its values), or build the tensor out of place "
+                    "(cat, stack, where).")
             return fn(self, other)
         return self._inplace(op, ufunc, other)
 

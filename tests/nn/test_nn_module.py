@@ -602,3 +602,9 @@ def test_inplace_is_accepted_for_code_written_for_pytorch_and_leaves_the_input(m
     x = tnp.tensor([-1.0, 2.0])
     out = make()(x)
     assert x.tolist() == [-1.0, 2.0] and out.tolist()[1] == 2.0
+
+
+def test_insert_out_of_range_is_refused_like_torch():
+    seq = nn.Sequential(nn.ReLU(), nn.Tanh())
+    with pytest.raises(IndexError, match="insert: index 5 is out of range for 2"):
+        seq.insert(5, nn.Identity())

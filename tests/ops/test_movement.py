@@ -209,3 +209,17 @@ def test_split_sizes_that_do_not_add_up_are_refused_with_the_size():
 def test_max_and_min_of_a_tensor_are_elementwise_like_torch():
     a, b = tnp.tensor([1.0, 5.0]), tnp.tensor([3.0, 2.0])
     assert a.max(b).tolist() == [3.0, 5.0] and a.min(b).tolist() == [1.0, 2.0]
+
+
+def test_an_integer_index_that_picks_one_element_is_a_view_like_torch():
+    x = tnp.tensor([1.0, 2.0, 3.0])
+    first, _, _ = x.unbind()
+    first.add_(10)  # writes through, and both see the change in their version
+    assert x.tolist() == [11.0, 2.0, 3.0] and x._vc[0] == first._vc[0] == 1
+
+
+def test_split_and_chunk_of_an_empty_dim_give_pytorch_s_pieces():
+    assert [p.shape for p in tnp.zeros(0).chunk(3)] == [(0,), (0,), (0,)]
+    assert [p.shape for p in tnp.zeros(0, 3).split(0)] == [(0, 3)]
+    with pytest.raises(ValueError, match="split: expects a tensor of at least one dimension"):
+        tnp.tensor(1.0).split(1)

@@ -49,6 +49,9 @@ class _ModuleSequence(Module):
             raise TypeError(f"{type(self).__name__}.insert: expected a Module, got "
                             f"{type(module).__name__}")
         modules = list(self._modules.values())
+        if not -len(modules) <= index <= len(modules):
+            raise IndexError(f"{type(self).__name__}.insert: index {index} is out of range for "
+                             f"{len(modules)} module(s)")
         modules.insert(index, module)
         self._renumber(modules)
         return self

@@ -106,7 +106,10 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, a, index=()):
         ctx.index = index
-        return a[index]
+        out = a[index]
+        if type(out) is not np.ndarray:  # integers picked one element: NumPy gives a copy,
+            out = a[index + (Ellipsis,)]  # a scalar; with "..." it is a 0-d view, as PyTorch's
+        return out
 
     @staticmethod
     def backward(ctx, grad):
