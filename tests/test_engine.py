@@ -803,3 +803,8 @@ def test_a_no_grad_generator_closed_early_cleans_up_in_its_mode():
     next(gen)
     gen.close()
     assert seen == [False] and tnp.is_grad_enabled()
+
+
+def test_no_grad_with_an_argument_that_is_not_a_function_is_refused():
+    with pytest.raises(TypeError, match=r"no_grad\(\) takes no arguments"):
+        tnp.no_grad(True)

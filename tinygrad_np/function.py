@@ -134,6 +134,9 @@ class _GradMode:
     def __new__(cls, fn=None):
         if fn is None:
             return super().__new__(cls)
+        if not callable(fn):
+            raise TypeError(f"{cls.__name__}() takes no arguments (used bare, it decorates "
+                            f"a function), got {fn!r}")
         return cls()(fn)  # @no_grad without parentheses
 
     def __enter__(self) -> None:

@@ -489,8 +489,9 @@ class Tensor:
         end = _one_dim(end_dim, self.ndim, "flatten")
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        merged = math.prod(self.shape[start : end + 1])  # not -1: an empty batch has no
-        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])  # -1
+        # the merged size itself, not -1, which NumPy cannot infer for an empty batch
+        merged = math.prod(self.shape[start : end + 1])
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])
 
     def permute(self, *dims: Any) -> Tensor:
         """Reorder the dimensions: out.shape[i] = self.shape[dims[i]]."""
