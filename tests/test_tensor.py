@@ -578,3 +578,17 @@ def test_augmented_assignment_rebinds_once_the_views_of_a_tensor_are_gone():
     del view
     b += 1
     assert b.tolist() == [[3.0, 5.0], [7.0, 9.0]]
+
+
+@pytest.mark.parametrize("view", [lambda w: w[0], lambda w: w[0][1:], lambda w: w.T,
+                                  lambda w: next(iter(w))])
+def test_augmented_assignment_to_a_view_of_a_parameter_is_refused_like_torch(view):
+    # rebinding would leave the parameter unchanged: a missing no_grad around an update
+    w = tnp.ones(2, 3, requires_grad=True)
+    v = view(w)
+    with pytest.raises(RuntimeError, match="is a view of a leaf tensor that requires grad"):
+        v -= 0.1
+    with tnp.no_grad():
+        v = view(w)
+        v -= 0.5  # the optimizer's way: in place, into the parameter
+    assert w.data.min() == 0.5

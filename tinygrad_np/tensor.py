@@ -707,6 +707,13 @@ class Tensor:
         if _mode.grad_enabled and (self._requires_grad or other_grad):
             if self._ctx is None and self._requires_grad:
                 self._check_inplace(op, other)
+            leaf = self._viewed_leaf()
+            if leaf is not None:  # PyTorch refuses this too: rebinding would change nothing
+                raise RuntimeError(
+                    f"{op}: this tensor is a view of a leaf tensor that requires grad (shape "
+                    f"{leaf.shape}, e.g. a parameter), so changing it would change the leaf "
+                    "while a graph is recorded. Update parameters under tnp.no_grad(), as "
+                    "optimizers do.")
             if not self._requires_grad and _has_views(self):
                 # a buffer (or a view of one) taking a value that needs a graph: PyTorch
                 # writes it into the shared memory, a new tensor would leave the others
@@ -714,11 +721,22 @@ class Tensor:
                 raise RuntimeError(
                     f"{op}: this tensor (shape {self.shape}) shares its memory with another "
                     "tensor (it is a view, or has one), and the value added needs a graph, "
-                    f"so it cannot be written in place. Write x = x {op[0]} y for a new "
-                    "tensor (the other keeps its values), or build the tensor out of place "
-                    "(cat, stack, where).")
+                    "which cannot be written into memory outside the graph. Build the result "
+                    f"out of place (tnp.where, tnp.cat, tnp.stack), or write x = x {op[0]} y "
+                    "if the other tensor may keep its values.")
             return fn(self, other)
         return self._inplace(op, ufunc, other)
+
+    def _viewed_leaf(self) -> Tensor | None:
+        """The leaf requiring grad whose memory this tensor views through recorded view ops
+        (sharing its version counter), or None."""
+        t = self
+        while t._ctx is not None and type(t._ctx).is_view and t._ctx._inputs is not None:
+            base = t._ctx._inputs[0]
+            if base._vc is not t._vc:  # e.g. advanced indexing: a copy, not a view
+                return None
+            t = base
+        return t if t is not self and t._ctx is None and t._requires_grad else None
 
     def __iadd__(self, other): return self._augmented("+=", np.add, Tensor.__add__, other)
     def __isub__(self, other): return self._augmented("-=", np.subtract, Tensor.__sub__, other)
