@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ._args import is_integer
 from .function import _tensor_type
 
 
@@ -37,10 +38,6 @@ def _normalize_index(index: Any, op: str = "getitem") -> tuple:
     return tuple(out)
 
 
-def _is_integer(i: Any) -> bool:
-    return isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
-
-
 def _dims_used(i: Any) -> int:
     """How many of the tensor's dims an index entry (other than Ellipsis) consumes: none for
     None and a bool scalar (both add a dim), a mask's ndim, else one."""
@@ -55,7 +52,7 @@ def _integers_first(index: tuple, ndim: int) -> tuple[tuple, tuple] | None:
     the result's dims come out in another order (a[0, :, [1, 2]] has shape (3, 2) in
     PyTorch and (2, 3) in NumPy). For an index with both, returns (the integer part, the
     rest), to be applied one after the other; else None (NumPy's order is PyTorch's)."""
-    if not any(map(_is_integer, index)) or \
+    if not any(map(is_integer, index)) or \
             not any(isinstance(i, np.ndarray) for i in index):
         return None
     used = sum(_dims_used(i) for i in index if i is not Ellipsis)
@@ -64,7 +61,7 @@ def _integers_first(index: tuple, ndim: int) -> tuple[tuple, tuple] | None:
         if i is Ellipsis:
             integers += [slice(None)] * (ndim - used)
             rest.append(Ellipsis)
-        elif _is_integer(i):
+        elif is_integer(i):
             integers.append(i)
         else:  # a slice, an array, None or a bool scalar: the dims it consumes stay
             integers += [slice(None)] * _dims_used(i)

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ._args import check_count
+
 
 def _labels(x: Any, what: str, op: str) -> np.ndarray:
     """Class indices as an int64 array; floats are accepted only when they hold whole numbers."""
@@ -93,7 +95,7 @@ def confusion_matrix(target: Any, pred: Any, num_classes: int | None = None) -> 
                [0, 0, 1]])
     """
     t, p = _pair(target, pred, "confusion_matrix")
-    _check_count("confusion_matrix", "num_classes", num_classes, allow_none=True)
+    check_count("confusion_matrix", "num_classes", num_classes, allow_none=True)
     low = min(t.min(), p.min())
     if low < 0:
         raise ValueError(f"confusion_matrix: class indices must be >= 0, got {low}")
@@ -293,7 +295,7 @@ def most_confused(
     m = np.asarray(cm)
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
         raise ValueError(f"most_confused: cm must be a square 2-D matrix, got shape {m.shape}")
-    _check_count("most_confused", "k", k)
+    check_count("most_confused", "k", k)
     if class_names is not None and len(class_names) != m.shape[0]:
         raise ValueError(
             f"most_confused: got {len(class_names)} class_names for a {m.shape} matrix"
@@ -305,12 +307,3 @@ def most_confused(
     names = [str(n) for n in class_names] if class_names is not None else list(range(len(m)))
     return [(names[true[i]], names[predicted[i]], counts[i].item()) for i in order]
 
-
-def _check_count(op: str, name: str, value: Any, allow_none: bool = False) -> None:
-    """value must be a non-negative int (or None when allowed)."""
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{op}: {name} must be >= 0, got {value}")

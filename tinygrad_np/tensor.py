@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from ._indexing import _integers_first, _is_integer, _normalize_index
+from ._args import is_integer
+from ._indexing import _integers_first, _normalize_index
 from ._shapes import as_shape, normalize_dim, reshape_shape
 from .function import (
     _UNCHANGED,
@@ -368,7 +369,7 @@ class Tensor:
             return out if max is None else where(out > max, max, out)
         # Python numbers: NumPy's weak scalars, so a np.float64 bound keeps float32 float32,
         # and integer bounds keep an integer tensor integer (as in PyTorch)
-        low, high = (None if v is None else int(v) if _is_integer(v) else float(v)
+        low, high = (None if v is None else int(v) if is_integer(v) else float(v)
                      for v in (min, max))
         return Clamp.apply(self, low=low, high=high)
 

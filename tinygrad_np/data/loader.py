@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._args import check_count, is_integer
 from ..random import generator
 
 
@@ -98,7 +99,7 @@ class DataLoader:
                 f"DataLoader: arrays must have the same length along axis 0, "
                 f"got lengths {lengths} (shapes {shapes})"
             )
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+        if not is_integer(batch_size):
             raise ValueError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
         if batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be at least 1, got {batch_size}")
@@ -106,10 +107,7 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-            raise TypeError(f"DataLoader: seed must be an int or None, got {seed!r}")
-        if seed is not None and seed < 0:
-            raise ValueError(f"DataLoader: seed must be non-negative, got {seed}")
+        check_count("DataLoader", "seed", seed, allow_none=True)
         self.seed = _draw_seed() if seed is None else int(seed)
         self.transform = transform
         self._rng = np.random.Generator(np.random.PCG64(self.seed))

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._args import is_integer
 from ..ops.elementwise import ReLU
 from ..ops.linalg import Linear, LinearReLU
 from ..ops.loss import CrossEntropy, LabelCrossEntropy, Softplus
@@ -450,7 +451,7 @@ def _labels(input: Tensor, target: Tensor, ignore_index: int,  # noqa: A002
             op: str) -> tuple[np.ndarray, bool]:
     """The labels as an ndarray, checked for dtype, shape and range, and whether all of
     them are class indices (True), or some may be ignore_index outside 0..C-1 (False)."""
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int | np.integer):
+    if not is_integer(ignore_index):
         raise TypeError(f"{op}: ignore_index must be an int, got {ignore_index!r}")
     expected = _label_shape(input)
     labels = target._data
