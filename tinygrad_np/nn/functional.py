@@ -17,7 +17,7 @@ import numpy as np
 from .._args import is_integer
 from ..ops.elementwise import ReLU
 from ..ops.linalg import Linear, LinearReLU
-from ..ops.loss import CrossEntropy, LabelCrossEntropy, Softplus
+from ..ops.loss import CrossEntropy, LabelCrossEntropy, Softplus, label_positions
 from ..random import generator
 from ..tensor import Tensor, where
 from ._erf import GELU
@@ -228,10 +228,12 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
         z = input._data
         n_classes = z.shape[1] if z.ndim == 2 else 0
         if n_classes and z.dtype.kind == "f" and labels.dtype.kind in "iu" and \
-                labels.shape == z.shape[:1] and labels.size and labels.dtype.isnative and \
-                not 0 <= ignore_index < n_classes and _all_class_indices(labels, n_classes):
-            scale = 1.0 / len(labels) if reduction == "mean" else 1.0
-            return LabelCrossEntropy.apply(input, labels=labels, scale=scale)
+                labels.shape == z.shape[:1] and labels.size and \
+                not 0 <= ignore_index < n_classes:
+            positions = label_positions(labels, z.shape)  # None: a label to ignore or refuse
+            if positions is not None:
+                scale = 1.0 / len(labels) if reduction == "mean" else 1.0
+                return LabelCrossEntropy.apply(input, positions=positions, scale=scale)
     op = "cross_entropy"
     _check_input(input, op)
     _check_reduction(reduction, op)

@@ -16,28 +16,42 @@ class LabelCrossEntropy(Function):
     """Cross-entropy of 2-D logits z (N, C) against labels t that are all class indices,
     without weights or smoothing, reduced to a scalar; scale is 1/N ('mean') or 1 ('sum'):
         loss = scale Σ_i (logsumexp(z_i) - z_i,t_i),   d loss / d z = scale (softmax(z) - onehot(t))
-    The common case of CrossEntropy below, with none of its per-row weights and masks."""
+    The common case of CrossEntropy below, with none of its per-row weights and masks. The
+    labels come as `positions`, their flat indices i C + t_i (label_positions), which
+    pick z_i,t_i from the raveled logits without a two-axis gather."""
 
     @staticmethod
-    def forward(ctx, z, labels=None, scale=1.0):
-        t = labels.copy()  # backward must use the labels forward used
-        shifted, probs, lse = _shifted_softmax(z)
-        rows = np.arange(len(t))
-        ctx.probs, ctx.rows, ctx.labels, ctx.scale = probs, rows, t, scale
+    def forward(ctx, z, positions=None, scale=1.0):
+        shifted, probs, lse = _shifted_softmax(z)  # fresh, C-ordered: ravel is a view
+        # positions is the caller's fresh array, so backward uses the labels forward used
+        ctx.probs, ctx.positions, ctx.scale = probs, positions, scale
         # scale is a Python float, so a float32 loss stays float32
-        return np.add.reduce(lse - shifted[rows, t]) * scale
+        return np.add.reduce(lse - shifted.reshape(-1)[positions]) * scale
 
     @staticmethod
     def backward(ctx, grad):
         # differentiable (create_graph): softmax again from the input, not the saved one
         (z,) = ctx.inputs
         onehot = np.zeros(ctx.probs.shape, ctx.probs.dtype)
-        onehot[ctx.rows, ctx.labels] = 1
+        onehot.reshape(-1)[ctx.positions] = 1
         return (z.softmax(1) - onehot) * (grad * ctx.probs.dtype.type(ctx.scale))
 
     @staticmethod
     def backward_numpy(ctx, grad, z):
-        return _softmax_minus_onehot(ctx.probs, ctx.rows, ctx.labels, float(grad) * ctx.scale)
+        g = float(grad) * ctx.scale  # a Python float: d stays in the softmax's dtype
+        d = ctx.probs * g
+        d.reshape(-1)[ctx.positions] -= g
+        return d
+
+
+def label_positions(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
+    """The flat index i C + t_i of each row's label t_i in C-ordered logits of 2-D `shape`
+    (N, C), for LabelCrossEntropy; None if some label is not a class index in 0..C-1.
+    ravel_multi_index checks the range as it computes: no separate pass over the labels."""
+    try:
+        return np.ravel_multi_index((np.arange(len(labels)), labels), shape)
+    except (ValueError, TypeError):  # TypeError: labels that do not cast to indices
+        return None
 
 
 class CrossEntropy(Function):
