@@ -70,8 +70,9 @@ class Adam(Optimizer):
     def _update(self, params, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize) -> None:
         # the L2 penalty goes into the gradient (Adam) or shrinks p directly (AdamW)
         coupled, decoupled = (0.0, weight_decay) if self._decoupled else (weight_decay, 0.0)
+        plain = not coupled and not maximize  # the gradient as it is
         for p, tmp in zip(params, self._work_arrays(params, 0)):
-            g = self._effective_grad(p, coupled, maximize)
+            g = p._grad._data if plain else self._effective_grad(p, coupled, maximize)
             data, state = p._data, self.state[p]
             if not state:
                 state["step"] = 0

@@ -11,11 +11,12 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from operator import is_
 from typing import Any
 
 import numpy as np
 
-from ..function import _bump_versions, enable_grad
+from ..function import _array_of, _bump_versions, enable_grad
 from ..tensor import Tensor, zero_grads
 
 
@@ -53,7 +54,8 @@ class Optimizer:
         self.defaults = defaults
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
-        self._work: dict[Tensor, list[np.ndarray]] = {}
+        self._work: dict[Tensor, list[np.ndarray]] = {}  # per parameter, by index
+        self._work_lists: dict[tuple, tuple] = {}  # (index, group) -> _work_arrays' result
         groups = list(params)
         if not groups:
             raise ValueError(f"{name}: got an empty parameter list")
@@ -205,20 +207,28 @@ class Optimizer:
 
     def _work_arrays(self, params: list[Tensor], i: int = 0) -> list[np.ndarray]:
         """Each parameter's i-th scratch array, of its shape and dtype, allocated once and
-        reused each step (its contents are undefined on entry)."""
-        work, arrays = self._work, []
-        for p in params:
-            data = p._data
-            own = work.get(p)
-            if own is None:
-                own = work[p] = []
-            if len(own) <= i:
-                own.extend(np.empty_like(data) for _ in range(i + 1 - len(own)))
-            a = own[i]
-            if a.shape != data.shape or a.dtype != data.dtype:  # p.data was replaced
-                a = own[i] = np.empty_like(data)
-            arrays.append(a)
+        reused each step (its contents are undefined on entry). The list for a group is
+        kept too: while the same parameters hold the same arrays, a step gets it back with
+        two C-level identity checks instead of a check per parameter."""
+        key = (i, id(params[0]), len(params))
+        kept = self._work_lists.get(key)
+        if kept is not None and all(map(is_, params, kept[0])) and \
+                all(map(is_, map(_array_of, params), kept[1])):
+            return kept[2]
+        arrays = [self._work_array(p, i) for p in params]
+        if len(self._work_lists) >= 64:  # groups whose members change from step to step:
+            self._work_lists.clear()  # keep a bounded number of lists (they hold arrays)
+        self._work_lists[key] = (list(params), [p._data for p in params], arrays)
         return arrays
+
+    def _work_array(self, p: Tensor, i: int) -> np.ndarray:
+        data = p._data
+        own = self._work.setdefault(p, [])
+        if len(own) <= i:
+            own.extend(np.empty_like(data) for _ in range(i + 1 - len(own)))
+        if own[i].shape != data.shape or own[i].dtype != data.dtype:  # p.data was replaced
+            own[i] = np.empty_like(data)
+        return own[i]
 
     def _effective_grad(self, p: Tensor, weight_decay: float, maximize: bool) -> np.ndarray:
         """p's gradient, negated for maximize, plus weight_decay * p (L2 penalty), as in

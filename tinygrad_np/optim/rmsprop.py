@@ -66,8 +66,9 @@ class RMSprop(Optimizer):
 
     def _update(self, params, lr, alpha, eps, weight_decay, momentum, centered,
                 maximize) -> None:
+        plain = not weight_decay and not maximize  # the gradient as it is
         for p, avg in zip(params, self._work_arrays(params, 0)):
-            g = self._effective_grad(p, weight_decay, maximize)
+            g = p._grad._data if plain else self._effective_grad(p, weight_decay, maximize)
             data, state = p._data, self.state[p]
             if not state:
                 state["step"] = 0
