@@ -105,6 +105,8 @@ _next_sequence_number = itertools.count().__next__  # numbers the recorded ops i
 _new = object.__new__
 _ndarray = np.ndarray
 _array_of = operator.attrgetter("_data")  # a Tensor's ndarray, without a Python frame
+_requires_grad_of = operator.attrgetter("_requires_grad")
+_counter_of, _first = operator.attrgetter("_vc"), operator.itemgetter(0)  # versions: below
 # tensor.py builds on this module, so it hands its Tensor class over once defined;
 # _make_tensor is Tensor._make, which wraps every op's output
 _tensor_class = None
@@ -342,9 +344,9 @@ class Function:
                 a, b, c = inputs
                 arrays = (a._data, b._data, c._data)
                 needs = (a._requires_grad, b._requires_grad, c._requires_grad)
-            else:
-                arrays = [t._data for t in inputs]
-                needs = tuple([t._requires_grad for t in inputs])
+            else:  # C-level maps, no Python frame per input
+                arrays = list(map(_array_of, inputs))
+                needs = tuple(map(_requires_grad_of, inputs))
         except AttributeError:
             bad = next(i for i, t in enumerate(inputs) if not hasattr(t, "_data"))
             raise TypeError(
@@ -365,7 +367,8 @@ class Function:
             ctx._inputs = inputs
             ctx._seq = _next_sequence_number()  # the engine runs later ops first
             ctx._versions = (a._vc[0],) if n == 1 else (a._vc[0], b._vc[0]) if n == 2 else \
-                (a._vc[0], b._vc[0], c._vc[0]) if n == 3 else tuple([t._vc[0] for t in inputs])
+                (a._vc[0], b._vc[0], c._vc[0]) if n == 3 else \
+                tuple(map(_first, map(_counter_of, inputs)))
             ctx._changes = _mode.changes
             result = _make_tensor(out, True, ctx)
         else:

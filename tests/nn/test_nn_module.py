@@ -321,44 +321,55 @@ def test_sequential_forward_chains_the_modules():
     np.testing.assert_array_equal(model(x).data, model[1](model[0](x)).data)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(data=st.data())
-def test_sequential_fuses_linear_and_relu_with_the_same_values_and_gradients(data):
-    # property: for any widths, batch shape, dtype and bias, the fused Sequential gives the
-    # values and gradients (plain and create_graph) of its modules run one by one, bit for bit
-    from tinygrad_np.ops.linalg import LinearReLU
+def test_sequential_fuses_linear_and_relu_runs_with_the_same_values_and_gradients(data):
+    # property: for any widths, batch shape, dtypes, biases and ReLUs, the fused Sequential
+    # gives the values and gradients (plain and create_graph) of its modules run one by
+    # one, bit for bit, from one graph node
+    from tinygrad_np.ops.linalg import LinearChain
 
-    dtype = data.draw(st.sampled_from([np.float32, np.float64]))
-    widths = data.draw(st.lists(st.integers(1, 5), min_size=2, max_size=4))
-    bias = data.draw(st.booleans())
+    widths = data.draw(st.lists(st.integers(1, 5), min_size=2, max_size=5))
     batch = data.draw(st.lists(st.integers(1, 3), max_size=2))
+    floats = st.sampled_from([np.float32, np.float64])
     layers = []
     for n_in, n_out in zip(widths, widths[1:]):
-        layers += [nn.Linear(n_in, n_out, bias=bias, dtype=dtype), nn.ReLU()]
+        layers.append(nn.Linear(n_in, n_out, bias=data.draw(st.booleans()),
+                                dtype=data.draw(floats)))
+        if data.draw(st.booleans()):
+            layers.append(nn.ReLU())
     model = nn.Sequential(*layers)
     values = st.floats(-3, 3, width=32)  # exact zeros included: the ReLU's edge
-    x = tnp.tensor(data.draw(hnp.arrays(dtype, (*batch, widths[0]), elements=values)))
-    g = data.draw(hnp.arrays(dtype, (*batch, widths[-1]), elements=values))
+    x = tnp.tensor(data.draw(hnp.arrays(data.draw(floats), (*batch, widths[0]),
+                                        elements=values)), requires_grad=data.draw(st.booleans()))
     create_graph = data.draw(st.booleans())
+    g = data.draw(hnp.arrays(np.float64, (*batch, widths[-1]), elements=values))
 
     def run(forward):
         model.zero_grad()
+        x.grad = None
         out = forward(x)
-        out.backward(tnp.tensor(g), create_graph=create_graph)
-        return out, [p.grad.numpy().copy() for p in model.parameters()]
+        node_inputs = out._ctx._inputs
+        out.backward(tnp.tensor(g.astype(out.dtype)), create_graph=create_graph)
+        grads = [t.grad.numpy().copy() for t in [*model.parameters(), x] if t.grad is not None]
+        return out, node_inputs, grads
 
-    fused, fused_grads = run(model)
-    assert type(fused._ctx) is LinearReLU  # one node for the last pair
+    fused, fused_inputs, fused_grads = run(model)
+    fusable = len(widths) > 2 or isinstance(layers[-1], nn.ReLU)
+    assert (type(fused._ctx) is LinearChain) == fusable
+    assert not fusable or fused_inputs[0] is x  # one node for the whole run
 
     def one_by_one(h):
         for module in model:
             h = module(h)
         return h
 
-    unfused, unfused_grads = run(one_by_one)
-    assert type(unfused._ctx) is not LinearReLU
+    unfused, _, unfused_grads = run(one_by_one)
+    assert type(unfused._ctx) is not LinearChain
+    assert fused.dtype == unfused.dtype and len(fused_grads) == len(unfused_grads)
     np.testing.assert_array_equal(fused.numpy(), unfused.numpy())
     for a, b in zip(fused_grads, unfused_grads):
+        assert a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
 
 
@@ -414,7 +425,7 @@ def test_fused_linear_relu_refuses_an_output_changed_in_place_before_backward():
     with tnp.no_grad():
         out.mul_(-1)  # backward would read the wrong mask
     with pytest.raises(RuntimeError,
-                       match=r"LinearReLU backward: its output \(shape \(4, 2\), float32\)"):
+                       match=r"LinearChain backward: its output \(shape \(4, 2\), float32\)"):
         out.sum().backward()
 
 

@@ -12,7 +12,7 @@ import strategies as S
 from helpers import Op
 
 import tinygrad_np as tnp
-from tinygrad_np.ops.linalg import Linear, LinearReLU
+from tinygrad_np.ops.linalg import Linear, LinearChain
 from tinygrad_np.testing import Domain, shapes
 
 # bounds for clamp with tensor bounds: low <= 0 < high, both on the grid, the input on the
@@ -103,14 +103,49 @@ def _np_linear(x, w, b=None):
     return x @ w.T + (0 if b is None else b)
 
 
-def _np_linear_relu(x, w, b=None):
-    return np.maximum(_np_linear(x, w, b), 0)
+def _chain_shapes(bias):
+    """Shapes for a two-layer LinearChain: x, then each layer's weight (and bias)."""
+    def chain_shapes(n):
+        @st.composite
+        def draw(draw):
+            batch = draw(shapes(0, 2))
+            n_in, hidden, n_out = (draw(st.integers(1, 4)) for _ in range(3))
+            layers = [((hidden, n_in), (hidden,)), ((n_out, hidden), (n_out,))]
+            return (batch + (n_in,),) + tuple(s for w, b in layers for s in ((w, b) if bias
+                                                                              else (w,)))
+        return draw()
+    return chain_shapes
 
 
-def _away_from_relu_kink(arrays, params):
-    # ReLU is not differentiable at 0: keep every pre-activation clear of the central
-    # difference's step
-    return bool(np.all(np.abs(_np_linear(*arrays)) > 1e-3))
+def _np_chain(layers):
+    """The NumPy reference of LinearChain with these (has_bias, relu) layers."""
+    def ref(x, *params):
+        return _np_chain_pre_activations(layers, x, params)[-1][1]
+    return ref
+
+
+def _np_chain_pre_activations(layers, x, params):
+    """[(z_l, h_l)] of each layer: its pre-activation and its output."""
+    out, i, h = [], 0, x
+    for has_bias, relu in layers:
+        z = _np_linear(h, params[i], params[i + 1] if has_bias else None)
+        i += 1 + has_bias
+        h = np.maximum(z, 0) if relu else z
+        out.append((z, h))
+    return out
+
+
+def _chain_op(name, layers, bias):
+    def away_from_relu_kinks(arrays, params):
+        # ReLU is not differentiable at 0: keep every pre-activation clear of the central
+        # difference's step
+        zs = _np_chain_pre_activations(layers, arrays[0], arrays[1:])
+        return all(np.all(np.abs(z) > 1e-3) for (z, _), (_, relu) in zip(zs, layers) if relu)
+
+    n = 1 + sum(1 + has_bias for has_bias, _ in layers)
+    shapes = _chain_shapes(bias) if len(layers) == 2 else _linear_shapes
+    return Op(name, lambda x, *ps: LinearChain.apply(x, *ps, layers=layers), _np_chain(layers),
+              "real", n, shapes=shapes, valid=away_from_relu_kinks)
 
 
 # ---- elementwise --------------------------------------------------------------------------
@@ -250,10 +285,11 @@ LINALG = [
        shapes=_linear_shapes),
     Op("linear_no_bias", lambda x, w: Linear.apply(x, w), _np_linear, "real", 2,
        shapes=_linear_shapes),
-    Op("linear_relu", lambda x, w, b: LinearReLU.apply(x, w, b), _np_linear_relu, "real", 3,
-       shapes=_linear_shapes, valid=_away_from_relu_kink),
-    Op("linear_relu_no_bias", lambda x, w: LinearReLU.apply(x, w), _np_linear_relu, "real",
-       2, shapes=_linear_shapes, valid=_away_from_relu_kink),
+    _chain_op("linear_chain_one_relu", ((True, True),), bias=True),
+    _chain_op("linear_chain_one_relu_no_bias", ((False, True),), bias=False),
+    _chain_op("linear_chain_relu_then_linear", ((True, True), (True, False)), bias=True),
+    _chain_op("linear_chain_two_relus_no_bias", ((False, True), (False, True)), bias=False),
+    _chain_op("linear_chain_linear_then_relu", ((True, False), (True, True)), bias=True),
 ]
 
 # ---- movement -------------------------------------------------------------------------------

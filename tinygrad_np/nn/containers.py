@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ..ops.linalg import LinearChain
 from .layers import Linear, ReLU
 from .module import Module
 
@@ -106,33 +107,54 @@ class Sequential(_ModuleSequence):
     def forward(self, x: Any) -> Any:
         """Each module applied to the output of the one before.
 
-        An nn.Linear followed by an nn.ReLU runs as one fused op (LinearReLU), with the same
-        values and gradients and one graph node and one array fewer. Like PyTorch's ReLU,
-        its backward reads the output, so changing that output in place (under no_grad)
-        before backward is refused."""
+        A run of nn.Linear modules, each of them alone or followed by an nn.ReLU, runs as
+        one fused op (LinearChain), with the same values and gradients and one graph node
+        for the run instead of one or two per layer. A lone Linear runs as itself. Like
+        PyTorch's ReLU, the fused op's backward reads a final ReLU's output, so changing
+        that output in place (under no_grad) before backward is refused."""
         modules = list(self._modules.values())
+        fusable = _classes_as_defined()
         i, n = 0, len(modules)
         while i < n:
             module = modules[i]
-            if type(module) is Linear and i + 1 < n and _fusable(module, modules[i + 1]):
-                x = module._forward_relu(x)
-                i += 2
+            if fusable and type(module) is Linear and "forward" not in module.__dict__:
+                x, i = _linear_chain(x, modules, i)
             else:
                 x = module(x)
                 i += 1
         return x
 
 
-def _fusable(linear: Linear, following: Module) -> bool:
-    """Whether Sequential may run `linear` and `following` as one LinearReLU: exactly a ReLU
-    follows, and neither forward is replaced, on the instance or on the class (a subclass
-    or a patched forward runs as written)."""
-    return type(following) is ReLU and "forward" not in linear.__dict__ and \
-        "forward" not in following.__dict__ and Linear.forward is _LINEAR_FORWARD and \
-        ReLU.forward is _RELU_FORWARD and Linear.__call__ is ReLU.__call__ is _CALL
+def _linear_chain(x: Any, modules: list[Module], i: int) -> tuple[Any, int]:
+    """Run the Linear layers from modules[i] on, each with the ReLU after it if there is
+    one, as one LinearChain; return its output and the position after the run. A lone
+    Linear without a ReLU runs as itself. Only exactly a Linear or a ReLU whose forward is
+    not replaced on the instance joins (a subclass runs as written)."""
+    inputs, layers, n = [x], [], len(modules)
+    while i < n and type(modules[i]) is Linear and "forward" not in modules[i].__dict__:
+        p = modules[i]._parameters  # what .weight reads, without the __getattr__ detour
+        weight, bias = p["weight"], p["bias"]
+        relu = i + 1 < n and type(modules[i + 1]) is ReLU and \
+            "forward" not in modules[i + 1].__dict__
+        inputs.append(weight)
+        if bias is not None:
+            inputs.append(bias)
+        layers.append((bias is not None, relu))
+        i += 1 + relu
+    if len(layers) == 1 and not relu:
+        return modules[i - 1](x), i
+    return LinearChain.apply(*inputs, layers=tuple(layers)), i
 
 
-# as defined, for _fusable: a patched forward or __call__ (tracing, profiling) must run
+def _classes_as_defined() -> bool:
+    """Whether Linear and ReLU run as defined: neither forward nor the shared __call__ is
+    patched on the class (tracing and profiling tools patch them, and must see calls)."""
+    return Linear.forward is _LINEAR_FORWARD and ReLU.forward is _RELU_FORWARD and \
+        Linear.__call__ is ReLU.__call__ is _CALL
+
+
+# as defined, for _classes_as_defined: a patched forward or __call__ (tracing, profiling)
+# must run
 _LINEAR_FORWARD, _RELU_FORWARD, _CALL = Linear.forward, ReLU.forward, Module.__call__
 
 

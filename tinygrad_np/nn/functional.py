@@ -16,7 +16,7 @@ import numpy as np
 
 from .._args import is_integer
 from ..ops.elementwise import ReLU
-from ..ops.linalg import Linear, LinearReLU
+from ..ops.linalg import Linear
 from ..ops.loss import CrossEntropy, LabelCrossEntropy, Softplus, label_positions
 from ..random import generator
 from ..tensor import Tensor, where
@@ -53,14 +53,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return _affine(Linear, input, weight, bias)
 
 
-def _linear_relu(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:  # noqa: A002
-    """relu(linear(input, weight, bias)) as one fused op, for nn.Sequential."""
-    return _affine(LinearReLU, input, weight, bias)
-
-
 def _affine(op: type[Linear], input: Tensor, weight: Tensor,  # noqa: A002
             bias: Tensor | None) -> Tensor:
-    """op (Linear or LinearReLU) applied with the bias as a third input when there is one."""
+    """op (Linear) applied with the bias as a third input when there is one."""
     return op.apply(input, weight) if bias is None else op.apply(input, weight, bias)
 
 

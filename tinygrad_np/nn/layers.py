@@ -61,11 +61,6 @@ class Linear(Module):
         p = self._parameters  # what self.weight reads, without the __getattr__ detour
         return F.linear(x, p["weight"], p["bias"])
 
-    def _forward_relu(self, x: Tensor) -> Tensor:
-        """relu(self(x)) as one fused op; nn.Sequential runs a Linear and a ReLU so."""
-        p = self._parameters
-        return F._linear_relu(x, p["weight"], p["bias"])
-
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")

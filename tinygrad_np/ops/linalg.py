@@ -1,6 +1,7 @@
 """Matrix products: MatMul (NumPy's matmul rules, batched and broadcasting), the fused
 affine map Linear (x @ wᵀ + b), which saves two graph nodes and a temporary per layer, and
-LinearReLU (a Linear layer and the ReLU after it, as nn.Sequential runs them)."""
+LinearChain (Linear layers, each with or without a ReLU after it, as nn.Sequential runs
+them: one node for the run)."""
 
 from __future__ import annotations
 
@@ -89,66 +90,136 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b=None):
-        if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1]:
-            expected = f"input (..., {w.shape[1]})" if w.ndim == 2 else "a 2-D weight"
-            raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
-                             f"{w.shape} (expected {expected})")
-        out = x @ w.T
-        if b is not None:
-            if b.shape not in ((w.shape[0],), ()):
-                raise ValueError(f"linear: bias of shape {b.shape} does not match weight of "
-                                 f"shape {w.shape} (expected ({w.shape[0]},))")
-            out += b  # in place: out is a fresh array
-        return out
+        return _affine(x, w, b)
 
     @staticmethod
     def backward(ctx, grad):
         x, w = ctx.inputs[:2]
         needs = ctx.needs_input_grad
-        grad_x = grad @ w if needs[0] else None
-        grad_w = None
-        if needs[1]:
-            rows = math.prod(x.shape[:-1])  # not -1: a feature size may be 0
-            flat_grad = grad.reshape(rows, w.shape[0])
-            flat_x = x.reshape(rows, w.shape[1])
-            grad_w = flat_grad.mT @ flat_x
-        # the bias gradient is grad itself: the engine sums it over the broadcast dims
-        return (grad_x, grad_w, grad) if len(needs) == 3 else (grad_x, grad_w)
+        grads = _affine_tensor_grads(grad, x, w, needs[0], needs[1], len(needs) == 3)
+        return grads if len(needs) == 3 else grads[:2]
 
     @staticmethod
     def backward_numpy(ctx, grad, x, w, b=None):
         needs = ctx.needs_input_grad
-        grad_x = grad @ w if needs[0] else None
-        if x.ndim != 2:  # for w and b, the leading dims are one batch dim (not -1: a
-            rows = math.prod(x.shape[:-1])  # feature size may be 0)
-            grad, x = grad.reshape(rows, w.shape[0]), x.reshape(rows, w.shape[1])
-        grad_w = _transposed_product(grad, x) if needs[1] else None
-        if b is None:
-            return grad_x, grad_w
-        return grad_x, grad_w, (np.add.reduce(grad, axis=0) if needs[2] else None)
+        grads = _affine_grads(grad, x, w, needs[0], needs[1], b is not None and needs[2])
+        return grads if b is not None else grads[:2]
 
 
-class LinearReLU(Linear):
-    """out = max(x @ wᵀ + b, 0): Linear with the ReLU after it applied in place to its fresh
-    output, one graph node and one array fewer than the two ops;
-    d/d(x @ wᵀ + b) = grad where out > 0, else 0, then Linear's gradients from that.
-    (out > 0 exactly where x @ wᵀ + b > 0, so the gradients are ReLU's and Linear's.)"""
+def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """x @ wᵀ + b, checked: Linear's forward and each layer of LinearChain's."""
+    if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1]:
+        expected = f"input (..., {w.shape[1]})" if w.ndim == 2 else "a 2-D weight"
+        raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
+                         f"{w.shape} (expected {expected})")
+    out = x @ w.T
+    if b is not None:
+        if b.shape not in ((w.shape[0],), ()):
+            raise ValueError(f"linear: bias of shape {b.shape} does not match weight of "
+                             f"shape {w.shape} (expected ({w.shape[0]},))")
+        out += b  # in place: out is a fresh array
+    return out
+
+
+def _affine_grads(grad, x, w, need_x, need_w, need_b):
+    """(d/dx, d/dw, d/db) of x @ wᵀ + b from the output's gradient, on arrays; None where
+    not needed. For w and b, x's leading dims are one batch dim."""
+    grad_x = None
+    if need_x:
+        grad_x = grad @ w
+        if grad_x.dtype != x.dtype:  # x's dtype, as the engine would give it (in a chain,
+            grad_x = grad_x.astype(x.dtype)  # the layer below takes it without the engine)
+    if x.ndim != 2:
+        rows = math.prod(x.shape[:-1])  # not -1: a feature size may be 0
+        grad, x = grad.reshape(rows, w.shape[0]), x.reshape(rows, w.shape[1])
+    grad_w = _transposed_product(grad, x) if need_w else None
+    return grad_x, grad_w, (np.add.reduce(grad, axis=0) if need_b else None)
+
+
+def _affine_tensor_grads(grad, x, w, need_x, need_w, need_b):
+    """_affine_grads on Tensors, differentiable (create_graph); the bias gradient is grad
+    itself (or None): the engine sums it over the broadcast dims."""
+    grad_x = None
+    if need_x:
+        grad_x = grad @ w
+        if grad_x.dtype != x.dtype:  # as in _affine_grads
+            grad_x = grad_x.to(x.dtype)
+    grad_w = None
+    if need_w:
+        rows = math.prod(x.shape[:-1])
+        grad_w = grad.reshape(rows, w.shape[0]).mT @ x.reshape(rows, w.shape[1])
+    return grad_x, grad_w, (grad if need_b else None)
+
+
+class LinearChain(Function):
+    """Linear layers one after another, each optionally followed by a ReLU, as one op:
+    what nn.Sequential runs for its runs of nn.Linear (and nn.ReLU) modules. One graph node
+    for the run instead of one per layer, with the same values and gradients bit for bit.
+
+    Inputs: x, then each layer's weight and, if it has one, its bias. Option `layers`: one
+    (has_bias, relu) pair per layer. With h_0 = x:
+        z_l = h_{l-1} W_lᵀ + b_l,   h_l = max(z_l, 0) if relu_l else z_l,   out = h_L
+    and from g = d/dh_L down to layer 1:
+        g ← g ⊙ [h_l > 0] (relu layers; h_l > 0 exactly where z_l > 0),
+        d/dW_l = gᵀ h_{l-1},   d/db_l = Σ g,   g ← g W_l  (= d/dh_{l-1})
+    Each ReLU works in place on its layer's fresh output, as the floor's hand-written MLP.
+    """
 
     @staticmethod
-    def forward(ctx, x, w, b=None):
-        out = Linear.forward(ctx, x, w, b)
-        return np.maximum(out, 0, out=out)
+    def forward(ctx, x, *params, layers=()):
+        h, saved, starts, i = x, [x], [], 1  # saved: each layer's input h_{l-1}
+        for has_bias, relu in layers:
+            starts.append(i)
+            h = _affine(h, params[i - 1], params[i] if has_bias else None)
+            if relu:
+                np.maximum(h, 0, out=h)
+            saved.append(h)
+            i += 1 + has_bias
+        # the last output is the op's own: backward reads it as ctx.output, which refuses
+        # it if it was changed in place since (the others no one else can reach)
+        ctx.saved_inputs, ctx.starts, ctx.layers = saved[:-1], starts, layers
+        return h
+
+    @staticmethod
+    def backward_numpy(ctx, grad, *inputs):
+        return _chain_gradients(ctx, grad, inputs, ctx.saved_inputs, _affine_grads)
 
     @staticmethod
     def backward(ctx, grad):
-        return Linear.backward(ctx, grad * _active(ctx))
+        # differentiable (create_graph): the layers' inputs again, as Tensors computed from
+        # x and the parameters rather than the saved arrays, since a weight's gradient
+        # depends on every layer below it
+        inputs = ctx.inputs
+        layer_inputs = [inputs[0]]
+        for (has_bias, relu), i in zip(ctx.layers[:-1], ctx.starts):
+            h = Linear.apply(layer_inputs[-1], *inputs[i : i + 1 + has_bias])
+            layer_inputs.append(h.relu() if relu else h)
+        return _chain_gradients(ctx, grad, inputs, layer_inputs, _affine_tensor_grads)
 
-    @staticmethod
-    def backward_numpy(ctx, grad, x, w, b=None):
-        return Linear.backward_numpy(ctx, grad * _active(ctx), x, w, b)
+
+def _chain_gradients(ctx, grad, inputs, layer_inputs, affine_grads) -> tuple:
+    """LinearChain's gradients, from the last layer down: on arrays (affine_grads is
+    _affine_grads) or on Tensors (_affine_tensor_grads). layer_inputs[l] is h_{l-1}."""
+    needs, layers, starts = ctx.needs_input_grad, ctx.layers, ctx.starts
+    first = needs.index(True)  # the lowest input that needs a gradient
+    grads = [None] * len(inputs)
+    for l in range(len(layers) - 1, -1, -1):
+        has_bias, relu = layers[l]
+        if relu:
+            grad = grad * (_layer_output(ctx, l) > 0)
+        i = starts[l]  # the position of the layer's weight among the inputs
+        below = first < i  # x or a parameter of a layer below needs a gradient
+        grad, grads[i], bias_grad = affine_grads(grad, layer_inputs[l], inputs[i], below,
+                                                 needs[i], has_bias and needs[i + 1])
+        if has_bias:
+            grads[i + 1] = bias_grad
+        if not below:
+            return tuple(grads)
+    grads[0] = grad  # d/dx
+    return tuple(grads)
 
 
-def _active(ctx) -> np.ndarray:
-    """Where LinearReLU's output is positive (ctx.output refuses an output changed in place
-    since forward, which would give the wrong mask)."""
-    return ctx.output._data > 0
+def _layer_output(ctx, l: int) -> np.ndarray:
+    """The output h_l of LinearChain's layer l: the saved input of the next layer, or the
+    op's output for the last one."""
+    return ctx.saved_inputs[l + 1] if l + 1 < len(ctx.layers) else ctx.output._data
