@@ -52,7 +52,10 @@ def graph_report(t: Tensor) -> GraphReport:
             report.leaves += node.requires_grad
             continue
         report.nodes += 1
-        arrays = [v for v in vars(ctx).values() if isinstance(v, np.ndarray)]
+        arrays = []
+        for v in vars(ctx).values():  # arrays on the node, alone or in a list or tuple
+            items = v if isinstance(v, (list, tuple)) else (v,)
+            arrays += [a for a in items if isinstance(a, np.ndarray)]
         inputs = ctx._inputs or ()
         arrays += [inp.data for inp in inputs]
         nbytes = 0

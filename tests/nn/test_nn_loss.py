@@ -435,3 +435,24 @@ def test_bce_with_logits_gradient_keeps_its_precision_where_it_is_tiny(pos_weigh
 def test_an_ignore_index_that_is_not_an_int_is_refused(loss):
     with pytest.raises(TypeError, match="ignore_index must be an int, got 1.5"):
         loss(tnp.zeros(2, 3), [0, 1], ignore_index=1.5)
+
+
+@pytest.mark.parametrize("layout", ["transposed", "strided"])
+def test_cross_entropy_gradient_is_softmax_minus_onehot_for_logits_in_any_layout(layout):
+    # column-major (x.T) or strided logits: the lean op scatters the one-hot term through a
+    # raveled view, which must be a view of the array it returns
+    rng = np.random.default_rng(6)
+    base = tnp.tensor(rng.standard_normal((6, 8)).astype(np.float32), requires_grad=True)
+    logits = base.T if layout == "transposed" else base[::2, ::2]
+    labels = np.array([0, 2, 1, 2] * 2)[: logits.shape[0]]
+    F.cross_entropy(logits, tnp.tensor(labels)).backward()
+    z = logits.numpy()
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    p[np.arange(len(labels)), labels] -= 1
+    expected = np.zeros(base.shape, np.float32)
+    if layout == "transposed":
+        expected = (p / len(labels)).T
+    else:
+        expected[::2, ::2] = p / len(labels)
+    np.testing.assert_allclose(base.grad.numpy(), expected, rtol=1e-5, atol=1e-7)

@@ -429,6 +429,38 @@ def test_fused_linear_relu_refuses_an_output_changed_in_place_before_backward():
         out.sum().backward()
 
 
+def test_sequential_in_anomaly_mode_blames_the_layer_that_made_an_inf():
+    # fused, only the run's output would be checked, and a later ReLU may hide the inf
+    model = nn.Sequential(nn.Linear(1, 1, bias=False), nn.Linear(1, 1, bias=False), nn.ReLU())
+    with tnp.no_grad():
+        model[0].weight.fill_(-10.0)
+        model[1].weight.fill_(1.0)
+    x = tnp.tensor([[1e38]])
+    with tnp.detect_anomaly(), np.errstate(over="ignore"), \
+            pytest.raises(FloatingPointError, match="Linear produced inf"):
+        model(x)
+
+
+def test_sequential_keeps_no_activations_of_a_frozen_trunk():
+    # a trainable head on frozen layers: the layers below the head are never reached by
+    # backward, so the fused op keeps what the layers one by one keep, not every activation
+    trunk = [m for _ in range(4) for m in (nn.Linear(64, 64), nn.ReLU())]
+    model = nn.Sequential(*trunk, nn.Linear(64, 3))
+    for p in list(model.parameters())[:-2]:
+        p.requires_grad_(False)
+    x = tnp.randn(256, 64)
+    one_by_one = x
+    for module in model:
+        one_by_one = module(one_by_one)
+    fused = model(x)
+    assert type(fused.grad_fn).__name__ == "LinearChain"
+    # the fused node refers to its inputs (x and the frozen parameters, kept alive by the
+    # caller and the model anyway); of the activations it keeps the head's input only
+    referred = x.numpy().nbytes + sum(p.numpy().nbytes for p in list(model.parameters())[:-2])
+    assert tnp.graph_report(fused).saved_bytes == \
+        tnp.graph_report(one_by_one).saved_bytes + referred
+
+
 def test_module_list_registers_its_modules():
     layers = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2)])
     layers.append(nn.Linear(2, 1))

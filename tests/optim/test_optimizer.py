@@ -79,6 +79,21 @@ def test_step_after_the_parameter_data_is_replaced_uses_scratch_of_the_new_shape
 
 
 @pytest.mark.parametrize("name", sorted(FULL))
+def test_a_replaced_parameter_array_is_not_kept_by_the_optimizer(name):
+    import gc
+    import weakref
+
+    p = tnp.ones(1000, requires_grad=True)
+    opt = FULL[name]([p])
+    p.grad = tnp.ones(1000)
+    opt.step()
+    old = weakref.ref(p.data)
+    p.data = np.zeros(10, np.float32)
+    gc.collect()
+    assert old() is None
+
+
+@pytest.mark.parametrize("name", sorted(FULL))
 def test_step_leaves_the_gradients_unchanged(name):
     params = make_params()
     opt = FULL[name](params)

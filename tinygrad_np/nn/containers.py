@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ..function import _mode
 from ..ops.linalg import LinearChain
 from .layers import Linear, ReLU
 from .module import Module
@@ -109,11 +110,12 @@ class Sequential(_ModuleSequence):
 
         A run of nn.Linear modules, each of them alone or followed by an nn.ReLU, runs as
         one fused op (LinearChain), with the same values and gradients and one graph node
-        for the run instead of one or two per layer. A lone Linear runs as itself. Like
+        for the run instead of one or two per layer (in anomaly mode, which checks each
+        op's output, they run one by one). A lone Linear runs as itself. Like
         PyTorch's ReLU, the fused op's backward reads a final ReLU's output, so changing
         that output in place (under no_grad) before backward is refused."""
         modules = list(self._modules.values())
-        fusable = _classes_as_defined()
+        fusable = _fusing()
         i, n = 0, len(modules)
         while i < n:
             module = modules[i]
@@ -146,14 +148,15 @@ def _linear_chain(x: Any, modules: list[Module], i: int) -> tuple[Any, int]:
     return LinearChain.apply(*inputs, layers=tuple(layers)), i
 
 
-def _classes_as_defined() -> bool:
-    """Whether Linear and ReLU run as defined: neither forward nor the shared __call__ is
-    patched on the class (tracing and profiling tools patch them, and must see calls)."""
+def _fusing() -> bool:
+    """Whether Linear and ReLU may run fused: they run as defined (neither forward nor the
+    shared __call__ is patched on the class: tracing and profiling tools patch them, and
+    must see calls), and anomaly mode, which checks every op's output, is off."""
     return Linear.forward is _LINEAR_FORWARD and ReLU.forward is _RELU_FORWARD and \
-        Linear.__call__ is ReLU.__call__ is _CALL
+        Linear.__call__ is ReLU.__call__ is _CALL and not _mode.anomaly
 
 
-# as defined, for _classes_as_defined: a patched forward or __call__ (tracing, profiling)
+# as defined, for _fusing: a patched forward or __call__ (tracing, profiling)
 # must run
 _LINEAR_FORWARD, _RELU_FORWARD, _CALL = Linear.forward, ReLU.forward, Module.__call__
 

@@ -167,17 +167,21 @@ class LinearChain(Function):
 
     @staticmethod
     def forward(ctx, x, *params, layers=()):
-        h, saved, starts, i = x, [x], [], 1  # saved: each layer's input h_{l-1}
+        # saved[l] is layer l's input h_{l-1}, kept only if backward reaches layer l: some
+        # input of it or of a layer below needs a gradient (a frozen trunk keeps nothing)
+        needs = ctx.needs_input_grad
+        first = needs.index(True) if True in needs else len(needs)
+        h, saved, starts, i = x, [], [], 1
         for has_bias, relu in layers:
             starts.append(i)
+            saved.append(h if first <= i + has_bias else None)
             h = _affine(h, params[i - 1], params[i] if has_bias else None)
             if relu:
                 np.maximum(h, 0, out=h)
-            saved.append(h)
             i += 1 + has_bias
         # the last output is the op's own: backward reads it as ctx.output, which refuses
         # it if it was changed in place since (the others no one else can reach)
-        ctx.saved_inputs, ctx.starts, ctx.layers = saved[:-1], starts, layers
+        ctx.saved_inputs, ctx.starts, ctx.layers = saved, starts, layers
         return h
 
     @staticmethod

@@ -22,7 +22,7 @@ class LabelCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, z, positions=None, scale=1.0):
-        shifted, probs, lse = _shifted_softmax(z)  # fresh, C-ordered: ravel is a view
+        shifted, probs, lse = _shifted_softmax(z)  # fresh and row-major: ravel is a view
         # positions is the caller's fresh array, so backward uses the labels forward used
         ctx.probs, ctx.positions, ctx.scale = probs, positions, scale
         # scale is a Python float, so a float32 loss stays float32
@@ -158,7 +158,9 @@ class CrossEntropy(Function):
 def _shifted_softmax(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For 2-D logits z (rows, classes): z - max (so no exp overflows), softmax(z), and
     log Σ exp(z - max) per row (so log p = z - max - that)."""
-    shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
+    # row-major whatever z's layout (transposed logits are column-major), so ravel is a
+    # view and LabelCrossEntropy's writes through it land
+    shifted = np.subtract(z, np.maximum.reduce(z, axis=1, keepdims=True), order="C")
     probs = np.exp(shifted)
     sum_exp = np.add.reduce(probs, axis=1, keepdims=True)
     lse = np.log(sum_exp.reshape(-1))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import _array_of, _bump_versions, enable_grad
+from ..function import _bump_versions, _counter_of, _shared_version, enable_grad
 from ..tensor import Tensor, zero_grads
 
 
@@ -208,17 +208,20 @@ class Optimizer:
     def _work_arrays(self, params: list[Tensor], i: int = 0) -> list[np.ndarray]:
         """Each parameter's i-th scratch array, of its shape and dtype, allocated once and
         reused each step (its contents are undefined on entry). The list for a group is
-        kept too: while the same parameters hold the same arrays, a step gets it back with
-        two C-level identity checks instead of a check per parameter."""
+        kept too, and given back while the same parameters have the same version counters:
+        `p.data = ...` gives p a new counter, so a replaced array, of whatever shape, gets
+        its scratch checked again. Two C-level identity checks instead of a check per
+        parameter; the list holds the counters, not the arrays they count."""
         key = (i, id(params[0]), len(params))
         kept = self._work_lists.get(key)
         if kept is not None and all(map(is_, params, kept[0])) and \
-                all(map(is_, map(_array_of, params), kept[1])):
+                all(map(is_, map(_counter_of, params), kept[1])):
             return kept[2]
         arrays = [self._work_array(p, i) for p in params]
         if len(self._work_lists) >= 64:  # groups whose members change from step to step:
-            self._work_lists.clear()  # keep a bounded number of lists (they hold arrays)
-        self._work_lists[key] = (list(params), [p._data for p in params], arrays)
+            self._work_lists.clear()  # keep a bounded number of lists
+        # each counter made the parameter's own now, as the step's bump would make it
+        self._work_lists[key] = (list(params), [_shared_version(p) for p in params], arrays)
         return arrays
 
     def _work_array(self, p: Tensor, i: int) -> np.ndarray:
