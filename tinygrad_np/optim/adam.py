@@ -71,6 +71,7 @@ class Adam(Optimizer):
         # the L2 penalty goes into the gradient (Adam) or shrinks p directly (AdamW)
         coupled, decoupled = (0.0, weight_decay) if self._decoupled else (weight_decay, 0.0)
         plain = not coupled and not maximize  # the gradient as it is
+        t_last = None  # the step whose bias corrections eps_c and step_size hold
         for p, tmp in zip(params, self._work_arrays(params, 0)):
             g = p._grad._data if plain else self._effective_grad(p, coupled, maximize)
             data, state = p._data, self.state[p]
@@ -99,11 +100,13 @@ class Adam(Optimizer):
             # p -= lr / (1 - beta1^t) * m / (sqrt(v) / c + eps) with c = sqrt(1 - beta2^t),
             # the bias corrections of m and v; multiplied through by c, it is one pass
             # shorter: p -= (lr c / (1 - beta1^t)) * m / (sqrt(v) + eps c)
-            c = (1.0 - beta2**t) ** 0.5
+            if t != t_last:  # the parameters of a group are usually at the same step
+                t_last, c = t, (1.0 - beta2**t) ** 0.5
+                eps_c, step_size = eps * c, lr * c / (1.0 - beta1**t)
             np.sqrt(v, out=tmp)
-            np.add(tmp, eps * c, out=tmp)
+            np.add(tmp, eps_c, out=tmp)
             np.divide(m, tmp, out=tmp)
-            np.multiply(tmp, lr * c / (1.0 - beta1**t), out=tmp)
+            np.multiply(tmp, step_size, out=tmp)
             np.subtract(data, tmp, out=data)
 
 
