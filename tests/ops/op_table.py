@@ -288,7 +288,8 @@ LINALG = [
     _chain_op("linear_chain_one_relu", ((True, True),), bias=True),
     _chain_op("linear_chain_one_relu_no_bias", ((False, True),), bias=False),
     _chain_op("linear_chain_relu_then_linear", ((True, True), (True, False)), bias=True),
-    _chain_op("linear_chain_two_relus_no_bias", ((False, True), (False, True)), bias=False),
+    _chain_op("linear_chain_linear_then_relu_no_bias", ((False, False), (False, True)),
+              bias=False),
     _chain_op("linear_chain_linear_then_relu", ((True, False), (True, True)), bias=True),
 ]
 
