@@ -45,6 +45,9 @@ class _Mode:
     # in-place changes made so far, by any tensor: an op recorded when the count was the
     # same as now cannot have had an input changed, so backward skips comparing versions
     changes = 0
+    # arrays replaced so far (t.data = ...), by any tensor: the optimizers' kept scratch
+    # lists stay valid while no parameter has been given an array of another shape
+    replacements = 0
 
 
 _mode = _Mode()
@@ -80,6 +83,7 @@ def _replaced_version(t: Tensor) -> None:
     array."""
     t._vc = [t._vc[0] + 1]
     _mode.changes += 1
+    _mode.replacements += 1
 
 
 def _has_views(t: Tensor) -> bool:

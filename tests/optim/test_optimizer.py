@@ -93,6 +93,38 @@ def test_a_replaced_parameter_array_is_not_kept_by_the_optimizer(name):
     assert old() is None
 
 
+def test_an_optimizer_does_not_make_its_parameters_look_shared():
+    # x += y rebinds a tensor that shares memory with no other; the optimizer's own
+    # bookkeeping must not count as a view (a frozen parameter, updated before)
+    p = tnp.ones(3, requires_grad=True)
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    for _ in range(2):
+        p.grad = tnp.ones(3)
+        opt.step()
+    p.requires_grad_(False)
+    q = tnp.ones(3, requires_grad=True)
+    p += q
+    assert p.requires_grad
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 1e-4])
+def test_many_parameters_get_their_scratch_without_a_check_each(weight_decay, monkeypatch):
+    # the group's scratch list is kept from step to step; a per-parameter lookup for the
+    # weight-decayed gradient must not push it out (70 parameters, more than the lists kept)
+    params = [tnp.ones(2, requires_grad=True) for _ in range(70)]
+    opt = optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=weight_decay)
+    for p in params:
+        p.grad = tnp.ones(2)
+    opt.step()
+    calls = []
+    original = optim.SGD._work_array
+    monkeypatch.setattr(optim.SGD, "_work_array", lambda self, p, i: calls.append(i) or
+                        original(self, p, i))
+    opt.step()
+    assert calls.count(0) == 0
+    assert calls.count(1) == (70 if weight_decay else 0)
+
+
 @pytest.mark.parametrize("name", sorted(FULL))
 def test_step_leaves_the_gradients_unchanged(name):
     params = make_params()

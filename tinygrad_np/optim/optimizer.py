@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import _bump_versions, _counter_of, _shared_version, enable_grad
+from ..function import _bump_versions, _mode, enable_grad
 from ..tensor import Tensor, zero_grads
 
 
@@ -208,20 +208,18 @@ class Optimizer:
     def _work_arrays(self, params: list[Tensor], i: int = 0) -> list[np.ndarray]:
         """Each parameter's i-th scratch array, of its shape and dtype, allocated once and
         reused each step (its contents are undefined on entry). The list for a group is
-        kept too, and given back while the same parameters have the same version counters:
-        `p.data = ...` gives p a new counter, so a replaced array, of whatever shape, gets
-        its scratch checked again. Two C-level identity checks instead of a check per
-        parameter; the list holds the counters, not the arrays they count."""
+        kept too, and given back while the group has the same parameters and no tensor
+        has been given a new array since (`t.data = ...`, counted process-wide): two
+        checks instead of one per parameter, holding neither arrays nor counters."""
         key = (i, id(params[0]), len(params))
         kept = self._work_lists.get(key)
-        if kept is not None and all(map(is_, params, kept[0])) and \
-                all(map(is_, map(_counter_of, params), kept[1])):
+        if kept is not None and kept[1] == _mode.replacements and \
+                all(map(is_, params, kept[0])):
             return kept[2]
         arrays = [self._work_array(p, i) for p in params]
         if len(self._work_lists) >= 64:  # groups whose members change from step to step:
             self._work_lists.clear()  # keep a bounded number of lists
-        # each counter made the parameter's own now, as the step's bump would make it
-        self._work_lists[key] = (list(params), [_shared_version(p) for p in params], arrays)
+        self._work_lists[key] = (list(params), _mode.replacements, arrays)
         return arrays
 
     def _work_array(self, p: Tensor, i: int) -> np.ndarray:
@@ -240,7 +238,7 @@ class Optimizer:
         grad = p._grad._data
         if not weight_decay and not maximize:
             return grad
-        (out,) = self._work_arrays([p], 1)
+        out = self._work_array(p, 1)
         if weight_decay:
             np.multiply(p._data, weight_decay, out=out)
             (np.subtract if maximize else np.add)(out, grad, out=out)  # -g + wd p, g + wd p
