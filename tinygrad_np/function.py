@@ -45,8 +45,8 @@ class _Mode:
     # in-place changes made so far, by any tensor: an op recorded when the count was the
     # same as now cannot have had an input changed, so backward skips comparing versions
     changes = 0
-    # arrays replaced so far (t.data = ...), by any tensor: the optimizers' kept scratch
-    # lists stay valid while no parameter has been given an array of another shape
+    # arrays replaced so far (t.data = ...), by any tensor: the optimizers' kept lists of
+    # scratch arrays stay valid while the count is the same (no array changed shape)
     replacements = 0
 
 

@@ -154,7 +154,8 @@ def _affine_tensor_grads(grad, x, w, need_x, need_w, need_b):
 class LinearChain(Function):
     """Linear layers one after another, each optionally followed by a ReLU, as one op:
     what nn.Sequential runs for its runs of nn.Linear (and nn.ReLU) modules. One graph node
-    for the run instead of one per layer, with the same values and gradients bit for bit.
+    for the run instead of one per layer, with the same values and gradients bit for bit
+    (a parameter used by two layers: up to rounding, its two terms summed in another order).
 
     Inputs: x, then each layer's weight and, if it has one, its bias. Option `layers`: one
     (has_bias, relu) pair per layer. With h_0 = x:

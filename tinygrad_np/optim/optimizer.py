@@ -223,6 +223,7 @@ class Optimizer:
         return arrays
 
     def _work_array(self, p: Tensor, i: int) -> np.ndarray:
+        """p's i-th scratch array, made again if p.data was replaced by another shape."""
         data = p._data
         own = self._work.setdefault(p, [])
         if len(own) <= i:
