@@ -50,13 +50,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> nn.functional.linear(tnp.ones(1, 2), tnp.ones(3, 2), tnp.zeros(3))
         tensor([[2., 2., 2.]])
     """
-    return _affine(Linear, input, weight, bias)
-
-
-def _affine(op: type[Linear], input: Tensor, weight: Tensor,  # noqa: A002
-            bias: Tensor | None) -> Tensor:
-    """op (Linear) applied with the bias as a third input when there is one."""
-    return op.apply(input, weight) if bias is None else op.apply(input, weight, bias)
+    # the bias is a third input only when there is one
+    return Linear.apply(input, weight) if bias is None else Linear.apply(input, weight, bias)
 
 
 # ---- activations -----------------------------------------------------------------------------
