@@ -70,10 +70,10 @@ class Adam(Optimizer):
     def _update(self, params, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize) -> None:
         # the L2 penalty goes into the gradient (Adam) or shrinks p directly (AdamW)
         coupled, decoupled = (0.0, weight_decay) if self._decoupled else (weight_decay, 0.0)
-        plain = not coupled and not maximize  # the gradient as it is
+        gradient_of = self._gradient_of(coupled, maximize)
         t_last = None  # the step whose bias corrections eps_c and step_size hold
         for p, tmp in zip(params, self._work_arrays(params, 0)):
-            g = p._grad._data if plain else self._effective_grad(p, coupled, maximize)
+            g = gradient_of(p)
             data, state = p._data, self.state[p]
             if not state:
                 state["step"] = 0

@@ -9,15 +9,18 @@ parameter's version counter is bumped so a graph built before the step refuses t
 from __future__ import annotations
 
 import copy
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from operator import is_
+from operator import attrgetter, is_
 from typing import Any
 
 import numpy as np
 
 from ..function import _bump_versions, _mode, enable_grad
 from ..tensor import Tensor, zero_grads
+
+_grad_array = attrgetter("_grad._data")  # a parameter's gradient array
 
 
 class Optimizer:
@@ -232,13 +235,20 @@ class Optimizer:
             own[i] = np.empty_like(data)
         return own[i]
 
+    def _gradient_of(self, weight_decay: float, maximize: bool) -> Callable[[Tensor], Any]:
+        """p -> the gradient a group's update uses: p.grad's array itself (read without a
+        Python frame) when there is no weight decay and no maximize, else
+        _effective_grad."""
+        if not weight_decay and not maximize:
+            return _grad_array
+        return functools.partial(self._effective_grad, weight_decay=weight_decay,
+                                 maximize=maximize)
+
     def _effective_grad(self, p: Tensor, weight_decay: float, maximize: bool) -> np.ndarray:
         """p's gradient, negated for maximize, plus weight_decay * p (L2 penalty), as in
-        PyTorch; written to work array 1 when it changes, never into the gradient. Taken
-        just before p's update: p may share its array with a parameter updated before it."""
+        PyTorch; written to work array 1, never into the gradient. Taken just before p's
+        update: p may share its array with a parameter updated before it."""
         grad = p._grad._data
-        if not weight_decay and not maximize:
-            return grad
         out = self._work_array(p, 1)
         if weight_decay:
             np.multiply(p._data, weight_decay, out=out)

@@ -66,9 +66,9 @@ class RMSprop(Optimizer):
 
     def _update(self, params, lr, alpha, eps, weight_decay, momentum, centered,
                 maximize) -> None:
-        plain = not weight_decay and not maximize  # the gradient as it is
+        gradient_of = self._gradient_of(weight_decay, maximize)
         for p, avg in zip(params, self._work_arrays(params, 0)):
-            g = p._grad._data if plain else self._effective_grad(p, weight_decay, maximize)
+            g = gradient_of(p)
             data, state = p._data, self.state[p]
             if not state:
                 state["step"] = 0

@@ -66,9 +66,9 @@ class SGD(Optimizer):
 
     def _update(self, params, lr, momentum, dampening, weight_decay, nesterov,
                 maximize) -> None:
-        plain = not weight_decay and not maximize  # the gradient as it is
+        gradient_of = self._gradient_of(weight_decay, maximize)
         for p, tmp in zip(params, self._work_arrays(params, 0)):
-            d = p._grad._data if plain else self._effective_grad(p, weight_decay, maximize)
+            d = gradient_of(p)
             if momentum != 0:
                 d = self._momentum_step(p, d, tmp, momentum, dampening, nesterov)
             data = p._data
