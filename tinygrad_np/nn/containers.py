@@ -119,7 +119,7 @@ class Sequential(_ModuleSequence):
         i, n = 0, len(modules)
         while i < n:
             module = modules[i]
-            if fusable and type(module) is Linear and "forward" not in module.__dict__:
+            if fusable and _as_defined(module, Linear):
                 x, i = _linear_chain(x, modules, i)
             else:
                 x = module(x)
@@ -128,24 +128,30 @@ class Sequential(_ModuleSequence):
 
 
 def _linear_chain(x: Any, modules: list[Module], i: int) -> tuple[Any, int]:
-    """Run the Linear layers from modules[i] on, each with the ReLU after it if there is
-    one, as one LinearChain; return its output and the position after the run. A lone
-    Linear without a ReLU runs as itself. Only exactly a Linear or a ReLU whose forward is
-    not replaced on the instance joins (a subclass runs as written)."""
+    """Run the Linear layers from modules[i] (one, as _as_defined) on, each with the ReLU
+    after it if there is one, as one LinearChain; return its output and the position
+    after the run. A lone Linear without a ReLU runs as itself."""
     inputs, layers, n = [x], [], len(modules)
-    while i < n and type(modules[i]) is Linear and "forward" not in modules[i].__dict__:
+    while True:
         p = modules[i]._parameters  # what .weight reads, without the __getattr__ detour
         weight, bias = p["weight"], p["bias"]
-        relu = i + 1 < n and type(modules[i + 1]) is ReLU and \
-            "forward" not in modules[i + 1].__dict__
+        relu = i + 1 < n and _as_defined(modules[i + 1], ReLU)
         inputs.append(weight)
         if bias is not None:
             inputs.append(bias)
         layers.append((bias is not None, relu))
         i += 1 + relu
+        if not (i < n and _as_defined(modules[i], Linear)):
+            break
     if len(layers) == 1 and not relu:
         return modules[i - 1](x), i
     return LinearChain.apply(*inputs, layers=tuple(layers)), i
+
+
+def _as_defined(module: Module, cls: type[Module]) -> bool:
+    """Exactly a `cls` (a subclass runs as written) whose forward is not replaced on the
+    instance: a module a fused run may stand in for."""
+    return type(module) is cls and "forward" not in module.__dict__
 
 
 def _fusing() -> bool:
