@@ -175,7 +175,8 @@ def run_backward(
     create_graph: bool,
     inputs: Sequence[Tensor] | None = None,
 ) -> list[Tensor | None] | None:
-    """Propagate root_grads from roots through the graph.
+    """Propagate root_grads (Tensors; without create_graph, ndarrays too) from roots
+    through the graph.
 
     Without `inputs`, gradients are accumulated into the leaves' `.grad` (and into tensors
     that called retain_grad()). With `inputs`, their gradients are returned instead and no
@@ -201,7 +202,8 @@ def run_backward(
     for r, g in zip(roots, root_grads):
         if needed is not None and id(r) not in needed:
             continue
-        g = g if create_graph else g._data
+        if not create_graph and type(g) is not np.ndarray:
+            g = g._data
         if id(r) in grads:
             grads[id(r)] = grads[id(r)] + g
             continue
@@ -387,8 +389,9 @@ def backward(
         retain_graph = create_graph
     data = tensor._data
     if gradient is None and tensor._ctx is not None and data.size == 1:  # a scalar loss
-        g = tensor._make(_ones(data), False, None)
-        run_backward([tensor], [g], retain_graph, create_graph)
+        g = _ones(data)  # in the array mode the root's gradient goes in as an array
+        run_backward([tensor], [tensor._make(g, False, None) if create_graph else g],
+                     retain_graph, create_graph)
         return
     (g,) = _root_gradients("backward", [tensor], None if gradient is None else [gradient])
     if tensor._ctx is None:

@@ -337,7 +337,7 @@ class Function:
     def apply(cls, *inputs: Tensor, **kwargs: Any) -> Tensor:
         """Run the op on Tensors; record it in the graph when an input requires grad."""
         n = len(inputs)
-        try:  # unrolled for one to three inputs, the common arities: this runs for every op
+        try:  # unrolled for the common arities: this runs for every op
             if n == 2:
                 a, b = inputs
                 arrays, needs = (a._data, b._data), (a._requires_grad, b._requires_grad)
@@ -348,6 +348,11 @@ class Function:
                 a, b, c = inputs
                 arrays = (a._data, b._data, c._data)
                 needs = (a._requires_grad, b._requires_grad, c._requires_grad)
+            elif n == 5:  # x and two layers' weights and biases: the usual MLP's LinearChain
+                a, b, c, d, e = inputs
+                arrays = (a._data, b._data, c._data, d._data, e._data)
+                needs = (a._requires_grad, b._requires_grad, c._requires_grad,
+                         d._requires_grad, e._requires_grad)
             else:  # C-level maps, no Python frame per input
                 arrays = list(map(_array_of, inputs))
                 needs = tuple(map(_requires_grad_of, inputs))
@@ -372,6 +377,7 @@ class Function:
             ctx._seq = _next_sequence_number()  # the engine runs later ops first
             ctx._versions = (a._vc[0],) if n == 1 else (a._vc[0], b._vc[0]) if n == 2 else \
                 (a._vc[0], b._vc[0], c._vc[0]) if n == 3 else \
+                (a._vc[0], b._vc[0], c._vc[0], d._vc[0], e._vc[0]) if n == 5 else \
                 tuple(map(_first, map(_counter_of, inputs)))
             ctx._changes = _mode.changes
             result = _make_tensor(out, True, ctx)
