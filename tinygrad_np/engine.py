@@ -237,7 +237,10 @@ def run_backward(
                 in_grads = _blame_nonfinite(ctx, g, create_graph, tensor_type) if anomaly \
                     else ctx.backward(ctx, g)
             elif ctx.backward_numpy is not None:
-                in_grads = ctx.backward_numpy(ctx, g, *ctx._input_arrays())
+                # the arrays forward had, unless some tensor has changed since (then they
+                # are checked and read again)
+                in_grads = ctx.backward_numpy(ctx, g, *(
+                    ctx._arrays if ctx._changes == _mode.changes else ctx._input_arrays()))
             else:
                 in_grads = _tensor_backward(ctx, g, tensor_type)
             if type(in_grads) is not tuple:
@@ -294,13 +297,15 @@ def run_backward(
 
 def _accumulate_leaves(leaves: list, grads: dict, create_graph: bool) -> None:
     """Add each leaf's total gradient to its .grad."""
-    make, ndarray, pop = _tensor_type()._make, np.ndarray, grads.pop
+    make, ndarray, pop, getrefcount = _tensor_type()._make, np.ndarray, grads.pop, sys.getrefcount
+    arrays = _REFCOUNTS_ARE_EXACT and not create_graph
     for leaf in leaves:
         g = pop(id(leaf))
         # the common case first: a first gradient of the leaf's dtype that only this loop
-        # holds becomes .grad without a copy
-        if leaf._grad is None and not create_graph and type(g) is ndarray and \
-                g.dtype == leaf._data.dtype and _owned(g, 1):
+        # holds becomes .grad without a copy (_owned(g, 1), inline: this runs for every
+        # parameter of every step; g and getrefcount's argument are the two references)
+        if arrays and leaf._grad is None and type(g) is ndarray and getrefcount(g) <= 2 and \
+                g.base is None and g.flags.writeable and g.dtype == leaf._data.dtype:
             leaf._grad = make(g, False, None)
         else:
             _accumulate_into_leaf(leaf, g, create_graph)  # g is held here and there, no more

@@ -374,6 +374,7 @@ class Function:
             ctx._created_at = _check_forward(cls.__name__, out)
         if True in needs and _mode.grad_enabled and out.dtype.kind == "f":
             ctx._inputs = inputs
+            ctx._arrays = arrays  # for backward_numpy while no tensor has changed since
             ctx._seq = _next_sequence_number()  # the engine runs later ops first
             ctx._versions = (a._vc[0],) if n == 1 else (a._vc[0], b._vc[0]) if n == 2 else \
                 (a._vc[0], b._vc[0], c._vc[0]) if n == 3 else \
