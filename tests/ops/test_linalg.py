@@ -60,3 +60,49 @@ def test_one_row_weight_gradients_are_the_exact_outer_product(dtype):
     np.testing.assert_array_equal(m.grad.numpy(), np.outer(x.numpy(), g))
     assert tnp.gradcheck(lambda a, b: F.linear(a, b), [x.numpy().astype(np.float64),
                                                        w.numpy().astype(np.float64)])
+
+
+def _fused_mlp() -> tnp.nn.Sequential:
+    # two Linear layers with a ReLU between: nn.Sequential runs them as one LinearChain
+    return tnp.nn.Sequential(tnp.nn.Linear(4, 3), tnp.nn.ReLU(), tnp.nn.Linear(3, 2))
+
+
+@pytest.mark.parametrize("run", ["linear", "sequential"])
+@pytest.mark.parametrize(("layer", "change", "x_shape", "match"), [
+    (0, None, (2, 5), r"linear: input of shape \(2, 5\) does not match weight of shape "
+                      r"\(3, 4\) \(expected input \(\.\.\., 4\)\)"),
+    (0, None, (), r"linear: input of shape \(\) does not match weight of shape \(3, 4\)"),
+    (0, ("weight", (12,)), (2, 4), r"input of shape \(2, 4\) does not match weight of shape "
+                                   r"\(12,\) \(expected a 2-D weight\)"),
+    # biases that NumPy would broadcast without a word: refused all the same
+    (0, ("bias", (1,)), (2, 4), r"linear: bias of shape \(1,\) does not match weight of "
+                                r"shape \(3, 4\) \(expected \(3,\)\)"),
+    (0, ("bias", (2, 3)), (2, 4), r"bias of shape \(2, 3\) does not match"),
+    (1, ("weight", (2, 5)), (2, 4), r"input of shape \(2, 3\) does not match weight of "
+                                    r"shape \(2, 5\)"),
+    (1, ("bias", (3,)), (2, 4), r"bias of shape \(3,\) does not match weight of shape \(2, 3\)"),
+])
+def test_linear_shape_errors_name_the_shapes(run, layer, change, x_shape, match):
+    model = _fused_mlp()
+    linear = model[2 * layer]
+    if change is not None:
+        name, shape = change
+        getattr(linear, name).data = np.zeros(shape, np.float32)
+    x = tnp.ones(x_shape)
+    with pytest.raises(ValueError, match=match):
+        if run == "sequential":  # the fused run, whichever layer does not fit
+            model(x)
+        else:
+            linear(x if layer == 0 else model[0](x).relu())
+
+
+def test_linear_takes_a_0d_bias_as_numpy_broadcasts_it():
+    model = _fused_mlp()
+    model[2].bias.data = np.float32(0.5)
+    x = tnp.ones(2, 4, requires_grad=True)
+    out = model(x)
+    expected = np.maximum(x.numpy() @ model[0].weight.numpy().T + model[0].bias.numpy(), 0) \
+        @ model[2].weight.numpy().T + 0.5
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6)
+    out.sum().backward()
+    assert model[2].bias.grad.shape == () and model[2].bias.grad.item() == 4.0

@@ -107,18 +107,31 @@ class Linear(Function):
 
 
 def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-    """x @ wᵀ + b, checked: Linear's forward and each layer of LinearChain's."""
+    """x @ wᵀ + b, checked: Linear's forward and each layer of LinearChain's. What NumPy
+    would let through is checked first (a 1-D weight, or a bias that broadcasts to the wrong
+    shape, gives a wrong result silently); an input that does not fit the weight, which
+    matmul refuses, is reported from its error, so fitting shapes cost no check."""
+    if w.ndim != 2 or b is not None and not (b.ndim == 0 or b.ndim == 1 and len(b) == len(w)):
+        _raise_affine_mismatch(x, w, b)
+    try:
+        out = x @ w.T
+    except ValueError:
+        _raise_affine_mismatch(x, w, b)
+    if b is not None:
+        out += b  # in place: out is a fresh array
+    return out
+
+
+def _raise_affine_mismatch(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> None:
+    """The error for operands of _affine that do not fit, naming their shapes."""
     if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1]:
         expected = f"input (..., {w.shape[1]})" if w.ndim == 2 else "a 2-D weight"
         raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
-                         f"{w.shape} (expected {expected})")
-    out = x @ w.T
-    if b is not None:
-        if b.shape not in ((w.shape[0],), ()):
-            raise ValueError(f"linear: bias of shape {b.shape} does not match weight of "
-                             f"shape {w.shape} (expected ({w.shape[0]},))")
-        out += b  # in place: out is a fresh array
-    return out
+                         f"{w.shape} (expected {expected})") from None
+    if b is not None and b.shape not in ((w.shape[0],), ()):
+        raise ValueError(f"linear: bias of shape {b.shape} does not match weight of "
+                         f"shape {w.shape} (expected ({w.shape[0]},))") from None
+    raise  # shapes that fit (called from matmul's error): that error, as it is
 
 
 def _affine_grads(grad, x, w, need_x, need_w, need_b):
