@@ -808,3 +808,23 @@ def test_a_no_grad_generator_closed_early_cleans_up_in_its_mode():
 def test_no_grad_with_an_argument_that_is_not_a_function_is_refused():
     with pytest.raises(TypeError, match=r"no_grad\(\) takes no arguments"):
         tnp.no_grad(True)
+
+
+@pytest.mark.parametrize("byteorder", ["=", ">" if sys.byteorder == "little" else "<"])
+@pytest.mark.parametrize("dtypes", [("float32",) * 3, ("float32", "float64", "float32")])
+def test_fused_mlp_and_cross_entropy_give_each_gradient_its_inputs_shape_and_dtype(byteorder,
+                                                                                  dtypes):
+    # the fused Sequential and cross_entropy skip fitting their gradients when all dtypes
+    # are one native dtype; in any other case the engine must still cast each gradient
+    from tinygrad_np import nn
+    from tinygrad_np.nn import functional as F
+
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    x_dtype, w_dtype, b_dtype = (np.dtype(d).newbyteorder(byteorder) for d in dtypes)
+    model[0].weight.data = model[0].weight.numpy().astype(w_dtype)
+    model[2].bias.data = model[2].bias.numpy().astype(b_dtype)
+    x = tnp.tensor(np.linspace(-1, 1, 8).reshape(2, 4).astype(x_dtype), requires_grad=True)
+    logits = model(x)
+    F.cross_entropy(logits, tnp.tensor([0, 1])).backward()
+    for t in [x, *model.parameters()]:
+        assert t.grad.shape == t.shape and t.grad.dtype == t.dtype, (t.shape, t.dtype)

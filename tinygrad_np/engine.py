@@ -248,11 +248,12 @@ def run_backward(
             if len(in_grads) != len(inputs_of_t):
                 raise RuntimeError(f"{type(ctx).__name__} backward returned {len(in_grads)} "
                                    f"gradient(s) for {len(inputs_of_t)} input(s)")
+            exact = fitting_type is not None and ctx._exact_gradients
             for i, (inp, ig) in enumerate(zip(inputs_of_t, in_grads)):
                 if ig is None or not inp._requires_grad:
                     continue
-                if type(ig) is not fitting_type or ig.shape != inp._data.shape or \
-                        ig.dtype != inp._data.dtype:
+                if not exact and (type(ig) is not fitting_type or ig.shape != inp._data.shape
+                                  or ig.dtype != inp._data.dtype):
                     ig = _edge_gradient(ctx, i, ig, inp, create_graph, anomaly, tensor_type,
                                         needed)
                     if ig is None:

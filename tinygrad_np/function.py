@@ -322,6 +322,10 @@ class Function:
     # False when backward_numpy reads only the inputs' shapes, never their values: then an
     # in-place change to an input after forward is harmless and is not refused
     reads_input_values = True
+    # True (set by forward on ctx) when backward_numpy will give every gradient it returns
+    # (None aside) as an ndarray of exactly its input's shape and dtype: the engine takes
+    # them as they are, without fitting them (built-in ops only: a wrong one is not caught)
+    _exact_gradients = False
 
     @staticmethod
     def forward(ctx: Any, *args: np.ndarray, **kwargs: Any) -> np.ndarray:

@@ -185,17 +185,24 @@ class LinearChain(Function):
         # input of it or of a layer below needs a gradient (a frozen trunk keeps nothing)
         needs = ctx.needs_input_grad
         first = needs.index(True) if True in needs else len(needs)
+        # with one native dtype throughout and 1-D biases, backward_numpy's gradients come
+        # out in each input's shape and dtype: the engine need not fit them
+        dtype = x.dtype
+        exact = dtype.isnative
         h, saved, starts, i = x, [], [], 1
         for has_bias, relu in layers:
             starts.append(i)
             saved.append(h if first <= i + has_bias else None)
-            h = _affine(h, params[i - 1], params[i] if has_bias else None)
+            w, b = params[i - 1], params[i] if has_bias else None
+            exact = exact and w.dtype is dtype and (b is None or b.dtype is dtype and b.ndim)
+            h = _affine(h, w, b)
             if relu:
                 np.maximum(h, 0, out=h)
             i += 1 + has_bias
         # the last output is the op's own: backward reads it as ctx.output, which refuses
         # it if it was changed in place since (the others no one else can reach)
         ctx.saved_inputs, ctx.starts, ctx.layers = saved, starts, layers
+        ctx._exact_gradients = exact
         return h
 
     @staticmethod

@@ -25,6 +25,9 @@ class LabelCrossEntropy(Function):
         shifted, probs, lse = _shifted_softmax(z)  # fresh and row-major: ravel is a view
         # positions is the caller's fresh array, so backward uses the labels forward used
         ctx.probs, ctx.positions, ctx.scale = probs, positions, scale
+        # backward's d = g probs has z's shape, and its dtype unless z's byte order is not
+        # native (NumPy's results are)
+        ctx._exact_gradients = probs.dtype is z.dtype
         # scale is a Python float, so a float32 loss stays float32
         return np.add.reduce(lse - shifted.reshape(-1)[positions]) * scale
 
