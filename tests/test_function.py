@@ -348,3 +348,34 @@ def test_a_missing_tensor_backward_under_create_graph_names_the_op():
     x = tnp.ones(2, requires_grad=True)
     with pytest.raises(NotImplementedError, match="OnlyNumpy must define backward"):
         tnp.grad(OnlyNumpy.apply(x).sum(), x, create_graph=True)
+
+
+class _SumAll(tnp.Function):
+    """out = Σ_i Σ x_i, for any number of inputs: d/dx_i = 1"""
+
+    @staticmethod
+    def forward(ctx, *arrays):
+        return np.add.reduce([a.sum() for a in arrays])
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(grad * tnp.ones_like(x) for x in ctx.inputs)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, *arrays):
+        return tuple(np.full_like(a, grad) for a in arrays)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7])  # apply gathers some arities its own way
+def test_apply_gathers_inputs_of_any_arity(n):
+    xs = [tnp.full((2,), float(i), requires_grad=True) for i in range(n)]
+    with pytest.raises(TypeError, match=rf"_SumAll.apply: input {n - 1} is a float"):
+        _SumAll.apply(*xs[:-1], 1.0)
+    out = _SumAll.apply(*xs)
+    assert out.item() == 2 * sum(range(n))
+    out.backward(retain_graph=True)
+    assert all(x.grad.tolist() == [1.0, 1.0] for x in xs)
+    with tnp.no_grad():
+        xs[-1].add_(1.0)  # the last input's version, saved by apply, must be compared
+    with pytest.raises(RuntimeError, match=rf"_SumAll backward: input {n - 1} .* modified"):
+        out.backward()
