@@ -299,13 +299,13 @@ def run_backward(
 def _accumulate_leaves(leaves: list, grads: dict, create_graph: bool) -> None:
     """Add each leaf's total gradient to its .grad."""
     make, ndarray, pop, getrefcount = _tensor_type()._make, np.ndarray, grads.pop, sys.getrefcount
-    arrays = _REFCOUNTS_ARE_EXACT and not create_graph
+    can_take = _REFCOUNTS_ARE_EXACT and not create_graph  # an array may become .grad as is
     for leaf in leaves:
         g = pop(id(leaf))
         # the common case first: a first gradient of the leaf's dtype that only this loop
         # holds becomes .grad without a copy (_owned(g, 1), inline: this runs for every
         # parameter of every step; g and getrefcount's argument are the two references)
-        if arrays and leaf._grad is None and type(g) is ndarray and getrefcount(g) <= 2 and \
+        if can_take and leaf._grad is None and type(g) is ndarray and getrefcount(g) <= 2 and \
                 g.base is None and g.flags.writeable and g.dtype == leaf._data.dtype:
             leaf._grad = make(g, False, None)
         else:
