@@ -231,17 +231,16 @@ def _chain_gradients(ctx, grad, inputs, layer_inputs, affine_grads) -> tuple:
     # below the last layer, an array grad is this backward's own (a fresh product), so a
     # ReLU's mask may be applied in place, as the hand-written floor does; the incoming
     # grad may be shared and the Tensor mode records its ops, so neither is written to
-    own = False
-    for l in range(len(layers) - 1, -1, -1):
+    in_place, last = affine_grads is _affine_grads, len(layers) - 1
+    for l in range(last, -1, -1):
         has_bias, relu = layers[l]
         if relu:
             mask = _layer_output(ctx, l) > 0
-            grad = np.multiply(grad, mask, out=grad) if own else grad * mask
+            grad = np.multiply(grad, mask, out=grad) if in_place and l < last else grad * mask
         i = starts[l]  # the position of the layer's weight among the inputs
         below = first < i  # x or a parameter of a layer below needs a gradient
         grad, grads[i], bias_grad = affine_grads(grad, layer_inputs[l], inputs[i], below,
                                                  needs[i], has_bias and needs[i + 1])
-        own = affine_grads is _affine_grads
         if has_bias:
             grads[i + 1] = bias_grad
         if not below:

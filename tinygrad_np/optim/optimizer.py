@@ -213,7 +213,9 @@ class Optimizer:
         reused each step (its contents are undefined on entry). The list for a group is
         kept too, and given back while the group has the same parameters and no tensor
         has been given a new array since (`t.data = ...`, counted process-wide): two
-        checks instead of one per parameter, holding neither arrays nor counters."""
+        checks instead of one per parameter. It holds the parameters themselves and their
+        scratch arrays: a parameter's replaced data array is not kept alive, nor is any
+        version counter."""
         key = (i, id(params[0]), len(params))
         kept = self._work_lists.get(key)
         if kept is not None and kept[1] == _mode.replacements and \
