@@ -7,6 +7,7 @@ from typing import Any
 
 from ..function import _mode
 from ..ops.linalg import LinearChain
+from ._structure import Store, Structure
 from .layers import Linear, ReLU
 from .module import Module
 
@@ -91,6 +92,8 @@ class Sequential(_ModuleSequence):
         ((2, 10), 3, 10)
     """
 
+    _fused_plan: tuple[object, list] | None = None  # see forward and _plan
+
     def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], Mapping):
@@ -113,25 +116,45 @@ class Sequential(_ModuleSequence):
         for the run instead of one or two per layer (in anomaly mode, which checks each
         op's output, they run one by one). A lone Linear runs as itself. Like
         PyTorch's ReLU, the fused op's backward reads a final ReLU's output, so changing
-        that output in place (under no_grad) before backward is refused."""
-        modules = list(self._modules.values())
-        fusable = _fusing()
-        i, n = 0, len(modules)
-        while i < n:
-            module = modules[i]
-            if fusable and _as_defined(module, Linear):
-                x, i = _linear_chain(x, modules, i)
-            else:
+        that output in place (under no_grad) before backward is refused.
+
+        The plan of runs is kept until some module's structure changes (a layer, a
+        parameter or a forward assigned, or a store edited: see nn/_structure.py)."""
+        if not _fusing():
+            for module in self._modules.values():
                 x = module(x)
-                i += 1
+            return x
+        plan = self._fused_plan
+        if plan is None or plan[0] is not Structure.mark:
+            plan = self._plan()
+        for module, inputs, layers in plan[1]:
+            x = module(x) if layers is None else LinearChain.apply(x, *inputs, layers=layers)
         return x
 
+    def _plan(self) -> tuple[object, list]:
+        """(Structure.mark, steps): each step is (module, None, None), a module run as
+        itself, or (None, the run's weights and biases, its LinearChain layers). Kept on
+        self unless a store it read is not a Store, whose changes would go unseen."""
+        mark, modules = Structure.mark, list(self._modules.values())
+        steps, i = [], 0
+        while i < len(modules):
+            if _as_defined(modules[i], Linear):
+                step, i = _linear_run(modules, i)
+            else:
+                step, i = (modules[i], None, None), i + 1
+            steps.append(step)
+        plan = (mark, steps)
+        stores = [self._modules] + [m._parameters for m in modules if type(m) is Linear]
+        kept = all(type(store) is Store for store in stores)
+        object.__setattr__(self, "_fused_plan", plan if kept else None)
+        return plan
 
-def _linear_chain(x: Any, modules: list[Module], i: int) -> tuple[Any, int]:
-    """Run the Linear layers from modules[i] (one, as _as_defined) on, each with the ReLU
-    after it if there is one, as one LinearChain; return its output and the position
-    after the run. A lone Linear without a ReLU runs as itself."""
-    inputs, layers, n = [x], [], len(modules)
+
+def _linear_run(modules: list[Module], i: int) -> tuple[tuple, int]:
+    """The plan step for the Linear layers from modules[i] (one, as _as_defined) on, each
+    with the ReLU after it if there is one, run as one LinearChain; and the position after
+    the run. A lone Linear without a ReLU runs as itself."""
+    inputs, layers, n = [], [], len(modules)
     while True:
         p = modules[i]._parameters  # what .weight reads, without the __getattr__ detour
         weight, bias = p["weight"], p["bias"]
@@ -144,8 +167,8 @@ def _linear_chain(x: Any, modules: list[Module], i: int) -> tuple[Any, int]:
         if not (i < n and _as_defined(modules[i], Linear)):
             break
     if len(layers) == 1 and not relu:
-        return modules[i - 1](x), i
-    return LinearChain.apply(*inputs, layers=tuple(layers)), i
+        return (modules[i - 1], None, None), i
+    return (None, tuple(inputs), tuple(layers)), i
 
 
 def _as_defined(module: Module, cls: type[Module]) -> bool:

@@ -19,9 +19,12 @@ import numpy as np
 
 from ..function import no_grad
 from ..tensor import Tensor, zero_grads
+from ._structure import Store, changed
 from .parameter import Parameter
 
 _STORES = ("_parameters", "_buffers", "_modules")
+# attributes whose assignment changes what a module runs (see _structure.py)
+_STRUCTURAL = frozenset(("forward", "__class__", "__dict__", *_STORES))
 
 
 class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -63,10 +66,10 @@ class Module:
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
-        object.__setattr__(self, "_parameters", {})
-        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_parameters", Store())
+        object.__setattr__(self, "_buffers", Store())
         object.__setattr__(self, "_non_persistent_buffers", set())
-        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_modules", Store())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of the module; subclasses define it."""
@@ -139,6 +142,8 @@ class Module:
                     f"wrap it: self.{name} = nn.Parameter(tensor)",
                     stacklevel=2,
                 )
+            if name in _STRUCTURAL:
+                changed()
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
@@ -156,6 +161,8 @@ class Module:
         if any(name in self.__dict__.get(store, ()) for store in _STORES):
             self._forget(name)
         else:
+            if name in _STRUCTURAL:
+                changed()
             object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
