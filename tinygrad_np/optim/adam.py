@@ -80,18 +80,18 @@ class Adam(Optimizer):
                 state["exp_avg"] = np.zeros_like(data)
                 state["exp_avg_sq"] = np.zeros_like(data)
             if decoupled != 0:
-                np.multiply(data, 1.0 - lr * decoupled, out=data)  # p *= 1 - lr wd
+                data *= 1.0 - lr * decoupled
             t = state["step"] = state["step"] + 1
             m, v = state["exp_avg"], state["exp_avg_sq"]
             # m = beta1 m + (1 - beta1) g
-            np.multiply(m, beta1, out=m)
+            m *= beta1
             np.multiply(g, 1.0 - beta1, out=tmp)
-            np.add(m, tmp, out=m)
+            m += tmp
             # v = beta2 v + (1 - beta2) g²
-            np.multiply(v, beta2, out=v)
+            v *= beta2
             np.multiply(g, g, out=tmp)
-            np.multiply(tmp, 1.0 - beta2, out=tmp)
-            np.add(v, tmp, out=v)
+            tmp *= 1.0 - beta2
+            v += tmp
             if amsgrad:
                 v_max = state.get("max_exp_avg_sq")
                 if v_max is None:
@@ -104,10 +104,10 @@ class Adam(Optimizer):
                 t_last, c = t, (1.0 - beta2**t) ** 0.5
                 eps_c, step_size = eps * c, lr * c / (1.0 - beta1**t)
             np.sqrt(v, out=tmp)
-            np.add(tmp, eps_c, out=tmp)
+            tmp += eps_c
             np.divide(m, tmp, out=tmp)
-            np.multiply(tmp, step_size, out=tmp)
-            np.subtract(data, tmp, out=data)
+            tmp *= step_size
+            data -= tmp
 
 
 class AdamW(Adam):

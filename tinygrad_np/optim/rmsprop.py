@@ -80,28 +80,28 @@ class RMSprop(Optimizer):
             state["step"] += 1
             v = state["square_avg"]
             # v = alpha v + (1 - alpha) g²
-            np.multiply(v, alpha, out=v)
+            v *= alpha
             np.multiply(g, 1.0 - alpha, out=avg)
-            np.multiply(avg, g, out=avg)
-            np.add(v, avg, out=v)
+            avg *= g
+            v += avg
             if centered:
                 # ḡ = alpha ḡ + (1 - alpha) g, written ḡ + (1 - alpha)(g - ḡ) as torch's lerp_
                 mean = state["grad_avg"]
                 np.subtract(g, mean, out=avg)
-                np.multiply(avg, 1.0 - alpha, out=avg)
-                np.add(mean, avg, out=mean)
+                avg *= 1.0 - alpha
+                mean += avg
                 np.multiply(mean, mean, out=avg)  # avg = sqrt(v - ḡ²)
                 np.subtract(v, avg, out=avg)
                 np.sqrt(avg, out=avg)
             else:
                 np.sqrt(v, out=avg)
-            np.add(avg, eps, out=avg)
+            avg += eps
             np.divide(g, avg, out=avg)  # g / avg
             if momentum > 0:
                 buf = state["momentum_buffer"]
-                np.multiply(buf, momentum, out=buf)
-                np.add(buf, avg, out=buf)
+                buf *= momentum
+                buf += avg
                 np.multiply(buf, lr, out=avg)
             else:
-                np.multiply(avg, lr, out=avg)
-            np.subtract(data, avg, out=data)
+                avg *= lr
+            data -= avg

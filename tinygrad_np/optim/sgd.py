@@ -73,7 +73,7 @@ class SGD(Optimizer):
                 d = self._momentum_step(p, d, tmp, momentum, dampening, nesterov)
             data = p._data
             np.multiply(d, lr, out=tmp)
-            np.subtract(data, tmp, out=data)
+            data -= tmp
 
     def _momentum_step(self, p, d, tmp, momentum, dampening, nesterov) -> np.ndarray:
         """The momentum buffer b updated from the gradient d; returns what the step scales
@@ -83,14 +83,14 @@ class SGD(Optimizer):
         if buf is None:  # the first step takes the gradient as it is: no dampening
             buf = state["momentum_buffer"] = np.array(d, dtype=p._data.dtype, copy=True)
         else:
-            np.multiply(buf, momentum, out=buf)
+            buf *= momentum
             if dampening != 0:
                 np.multiply(d, 1.0 - dampening, out=tmp)
-                np.add(buf, tmp, out=buf)
+                buf += tmp
             else:
-                np.add(buf, d, out=buf)
+                buf += d
         if not nesterov:
             return buf
         np.multiply(buf, momentum, out=tmp)  # d + momentum * b
-        np.add(d, tmp, out=tmp)
+        tmp += d
         return tmp
