@@ -236,7 +236,10 @@ def _chain_gradients(ctx, grad, inputs, layer_inputs, affine_grads) -> tuple:
         has_bias, relu = layers[l]
         if relu:
             mask = _layer_output(ctx, l) > 0
-            grad = np.multiply(grad, mask, out=grad) if in_place and l < last else grad * mask
+            if in_place and l < last:
+                grad *= mask
+            else:
+                grad = grad * mask
         i = starts[l]  # the position of the layer's weight among the inputs
         below = first < i  # x or a parameter of a layer below needs a gradient
         grad, grads[i], bias_grad = affine_grads(grad, layer_inputs[l], inputs[i], below,
