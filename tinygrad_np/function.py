@@ -69,11 +69,10 @@ def _bump_version(t: Tensor) -> None:
 def _bump_versions(tensors) -> None:
     """Record an in-place change of each tensor (an optimizer step changes them all)."""
     for t in tensors:
-        vc = t._vc
-        if type(vc) is tuple:
-            t._vc = [vc[0] + 1]
-        else:
-            vc[0] += 1
+        try:
+            t._vc[0] += 1
+        except TypeError:  # a tuple, never bumped (see above): t gets a list of its own
+            t._vc = [t._vc[0] + 1]
     _mode.changes += 1
 
 
