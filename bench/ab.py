@@ -25,22 +25,33 @@ import sys
 from mlp import CONFIGS
 
 
+def child_result(command: list[str], root: str) -> dict:
+    """The last line of a child's output, as JSON; the child imports tinygrad_np from
+    `root`."""
+    out = subprocess.run([sys.executable, *command], capture_output=True, text=True,
+                         check=True, env=dict(os.environ, PYTHONPATH=os.path.abspath(root)))
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def epoch_seconds(root: str, config: str) -> float:
-    root = os.path.abspath(root)
-    out = subprocess.run([sys.executable, os.path.join(root, "bench", "mlp.py"), "--child",
-                          "tinygrad_np", config], capture_output=True, text=True, check=True,
-                         env=dict(os.environ, PYTHONPATH=root))
-    return json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
+    """One epoch of tinygrad_np, by that tree's own mlp.py."""
+    script = os.path.join(os.path.abspath(root), "bench", "mlp.py")
+    return child_result([script, "--child", "tinygrad_np", config], root)["seconds"]
 
 
-def hot_overhead(root: str, config: str) -> float:
-    """tinygrad_np's overhead per step over the floor (s), from bench/hot.py in a child
-    that imports tinygrad_np from `root`."""
+def hot_overhead_us(root: str, config: str) -> float:
+    """tinygrad_np's overhead per step over the floor (µs), by this tree's bench/hot.py."""
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hot.py")
-    out = subprocess.run([sys.executable, script, config, "--json"], capture_output=True,
-                         text=True, check=True,
-                         env=dict(os.environ, PYTHONPATH=os.path.abspath(root)))
-    return json.loads(out.stdout.strip().splitlines()[-1])["overhead"]
+    return child_result([script, config, "--json"], root)["overhead"] * 1e6
+
+
+def alternate(args: argparse.Namespace, measure) -> dict[str, list[float]]:
+    """measure(tree, config) for base and work in turns, args.rounds times each."""
+    results: dict[str, list[float]] = {"base": [], "work": []}
+    for _ in range(args.rounds):
+        for name in results:
+            results[name].append(measure(getattr(args, name), args.config))
+    return results
 
 
 def main() -> None:
@@ -53,29 +64,19 @@ def main() -> None:
                    help="compare overheads per step in a hot loop (bench/hot.py)")
     args = p.parse_args()
     if args.hot:
-        compare_hot(args)
+        overheads = alternate(args, hot_overhead_us)
+        for name, us in overheads.items():
+            print(f"{name}: overhead per step, median {statistics.median(us):.1f} us "
+                  f"({' '.join(f'{u:.1f}' for u in us)})")
+        diffs = [w - b for b, w in zip(overheads["base"], overheads["work"])]
+        print(f"work - base per round: median {statistics.median(diffs):+.1f} us")
         return
-    times: dict[str, list[float]] = {"base": [], "work": []}
-    for _ in range(args.rounds):
-        for name in times:
-            times[name].append(epoch_seconds(getattr(args, name), args.config))
+    times = alternate(args, epoch_seconds)
     for name, ts in times.items():
         print(f"{name}: median {statistics.median(ts):.4f} s, min {min(ts):.4f} s")
     ratios = [w / b for b, w in zip(times["base"], times["work"])]
     print(f"work / base per round: {' '.join(f'{r:.3f}' for r in ratios)}; "
           f"median {statistics.median(ratios):.3f}")
-
-
-def compare_hot(args: argparse.Namespace) -> None:
-    overheads: dict[str, list[float]] = {"base": [], "work": []}
-    for _ in range(args.rounds):
-        for name in overheads:
-            overheads[name].append(hot_overhead(getattr(args, name), args.config) * 1e6)
-    for name, us in overheads.items():
-        print(f"{name}: overhead per step, median {statistics.median(us):.1f} us "
-              f"({' '.join(f'{u:.1f}' for u in us)})")
-    diffs = [w - b for b, w in zip(overheads["base"], overheads["work"])]
-    print(f"work - base per round: median {statistics.median(diffs):+.1f} us")
 
 
 if __name__ == "__main__":
