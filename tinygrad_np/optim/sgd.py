@@ -66,8 +66,14 @@ class SGD(Optimizer):
 
     def _update(self, params, lr, momentum, dampening, weight_decay, nesterov,
                 maximize) -> None:
+        work = self._work_arrays(params, 0)
+        if not (momentum or weight_decay or maximize):  # plain SGD, the common case:
+            for p, tmp in zip(params, work):  # p -= lr g, with the loop below's arithmetic
+                np.multiply(p._grad._data, lr, out=tmp)
+                p._data -= tmp
+            return
         gradient_of = self._gradient_of(weight_decay, maximize)
-        for p, tmp in zip(params, self._work_arrays(params, 0)):
+        for p, tmp in zip(params, work):
             d = gradient_of(p)
             if momentum != 0:
                 d = self._momentum_step(p, d, tmp, momentum, dampening, nesterov)
