@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from .._sums import column_sums
 from ..function import Function
 
 
@@ -146,7 +147,7 @@ def _affine_grads(grad, x, w, need_x, need_w, need_b):
         rows = math.prod(x.shape[:-1])  # not -1: a feature size may be 0
         grad, x = grad.reshape(rows, w.shape[0]), x.reshape(rows, w.shape[1])
     grad_w = _transposed_product(grad, x) if need_w else None
-    return grad_x, grad_w, (np.add.reduce(grad, axis=0) if need_b else None)
+    return grad_x, grad_w, (column_sums(grad) if need_b else None)
 
 
 def _affine_tensor_grads(grad, x, w, need_x, need_w, need_b):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._sums import row_sums
 from ..function import Function
 
 
@@ -165,9 +166,9 @@ def _shifted_softmax(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     # view and LabelCrossEntropy's writes through it land
     shifted = np.subtract(z, np.maximum.reduce(z, axis=1, keepdims=True), order="C")
     probs = np.exp(shifted)
-    sum_exp = np.add.reduce(probs, axis=1, keepdims=True)
-    lse = np.log(sum_exp.reshape(-1))
-    probs /= sum_exp
+    sum_exp = row_sums(probs)
+    lse = np.log(sum_exp)
+    probs /= sum_exp.reshape(-1, 1)
     return shifted, probs, lse
 
 

@@ -1,0 +1,91 @@
+"""The 2-D sums of tinygrad_np._sums (BLAS's gemv for float32 and float64, np.add.reduce
+otherwise) against a float64 np.add.reduce, for every layout and dtype an op can pass."""
+
+from __future__ import annotations
+
+import pickle
+
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
+import numpy as np
+import pytest
+from hypothesis import given
+
+from tinygrad_np import _sums
+from tinygrad_np._sums import column_sums, row_sums
+
+SUMS = [(column_sums, 0), (row_sums, 1)]  # each function and the axis it sums over
+
+
+def _values(dtype):
+    return hnp.arrays(dtype, hnp.array_shapes(min_dims=2, max_dims=2, min_side=0, max_side=40),
+                      elements=st.floats(-100, 100, width=np.dtype(dtype).itemsize * 8))
+
+
+@pytest.mark.parametrize(("sums", "axis"), SUMS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(data=st.data())
+def test_blas_sums_are_within_the_rounding_bound_of_an_exact_sum(sums, axis, dtype, data):
+    a = data.draw(_values(dtype))
+    wide = a.astype(np.float64)
+    out = sums(a)
+    assert out.shape == (a.shape[1 - axis],) and out.dtype == dtype
+    # any order of n additions is within n eps Σ|a| of the exact sum (float64 is exact
+    # enough for float32 terms; for float64 the bound holds against it up to the same)
+    bound = a.shape[axis] * np.finfo(dtype).eps * np.add.reduce(np.abs(wide), axis=axis)
+    assert np.all(np.abs(out - np.add.reduce(wide, axis=axis)) <= 2 * bound)
+
+
+@pytest.mark.parametrize(("sums", "axis"), SUMS)
+@given(data=st.data())
+def test_other_dtypes_are_summed_by_numpys_reduction(sums, axis, data):
+    a = data.draw(_values(np.float16))
+    out = sums(a)
+    assert out.dtype == np.float16
+    np.testing.assert_array_equal(out, np.add.reduce(a, axis=axis))
+
+
+@pytest.mark.parametrize(("sums", "axis"), SUMS)
+def test_sums_of_any_layout_and_byte_order(sums, axis):
+    base = np.arange(60, dtype=np.float32).reshape(6, 10) - 20.5
+    expected = np.add.reduce(base.astype(np.float64), axis=axis)
+    layouts = {
+        "transposed view of a transpose": np.ascontiguousarray(base.T).T,
+        "every other column": np.repeat(base, 2, axis=1)[:, ::2],
+        "big-endian": base.astype(">f4"),
+        "unpickled": pickle.loads(pickle.dumps(base)),
+        "read-only": np.frombuffer(base.tobytes(), np.float32).reshape(6, 10),
+    }
+    for name, a in layouts.items():
+        out = sums(a)
+        np.testing.assert_array_equal(out, expected.astype(np.float32), err_msg=name)
+        assert out.dtype.kind == "f" and out.dtype.itemsize == 4, name
+
+
+@pytest.mark.parametrize(("sums", "axis"), SUMS)
+def test_sums_keep_infinities_and_nan_as_a_reduction_does(sums, axis):
+    a = np.array([[np.inf, 1.0, np.nan], [2.0, -np.inf, 3.0], [np.inf, -np.inf, 0.0]],
+                 dtype=np.float32)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(sums(a), np.add.reduce(a, axis=axis))
+
+
+@pytest.mark.parametrize(("sums", "axis"), SUMS)
+def test_sums_of_empty_arrays_are_zeros_of_the_other_length(sums, axis):
+    for shape in [(0, 3), (3, 0), (0, 0)]:
+        a = np.zeros(shape, np.float32)
+        out = sums(a)
+        assert out.shape == (shape[1 - axis],) and out.dtype == np.float32
+        assert not out.any()
+
+
+def test_the_kept_ones_vectors_are_read_only_and_bounded():
+    _sums._ones_vectors.clear()
+    column_sums(np.ones((5, 2), np.float32))
+    (ones,) = _sums._ones_vectors.values()
+    with pytest.raises(ValueError, match="read-only"):
+        ones[0] = 2.0
+    for n in range(1, 200):  # a batch size that never repeats
+        column_sums(np.ones((n, 2), np.float32))
+    assert len(_sums._ones_vectors) <= 64
+    assert column_sums(np.ones((5, 2), np.float32)).tolist() == [5.0, 5.0]
