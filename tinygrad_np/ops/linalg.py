@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .._sums import column_sums
+from .._reductions import column_sums
 from ..function import Function
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._sums import row_sums
+from .._reductions import row_max, row_sums
 from ..function import Function
 
 
@@ -164,7 +164,7 @@ def _shifted_softmax(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     log Σ exp(z - max) per row (so log p = z - max - that)."""
     # row-major whatever z's layout (transposed logits are column-major), so ravel is a
     # view and LabelCrossEntropy's writes through it land
-    shifted = np.subtract(z, np.maximum.reduce(z, axis=1, keepdims=True), order="C")
+    shifted = np.subtract(z, row_max(z).reshape(-1, 1), order="C")
     probs = np.exp(shifted)
     sum_exp = row_sums(probs)
     lse = np.log(sum_exp)

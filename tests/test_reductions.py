@@ -1,5 +1,6 @@
-"""The 2-D sums of tinygrad_np._sums (BLAS's gemv for float32 and float64, np.add.reduce
-otherwise) against a float64 np.add.reduce, for every layout and dtype an op can pass."""
+"""The 2-D reductions of tinygrad_np._reductions: the sums (BLAS's gemv for float32 and
+float64, np.add.reduce otherwise) against a float64 np.add.reduce, and row_max against
+np.maximum.reduce, for every layout and dtype an op can pass."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from tinygrad_np import _sums
-from tinygrad_np._sums import column_sums, row_sums
+from tinygrad_np import _reductions
+from tinygrad_np._reductions import column_sums, row_max, row_sums
 
 SUMS = [(column_sums, 0), (row_sums, 1)]  # each function and the axis it sums over
 
@@ -80,12 +81,29 @@ def test_sums_of_empty_arrays_are_zeros_of_the_other_length(sums, axis):
 
 
 def test_the_kept_ones_vectors_are_read_only_and_bounded():
-    _sums._ones_vectors.clear()
+    _reductions._ones_vectors.clear()
     column_sums(np.ones((5, 2), np.float32))
-    (ones,) = _sums._ones_vectors.values()
+    (ones,) = _reductions._ones_vectors.values()
     with pytest.raises(ValueError, match="read-only"):
         ones[0] = 2.0
     for n in range(1, 200):  # a batch size that never repeats
         column_sums(np.ones((n, 2), np.float32))
-    assert len(_sums._ones_vectors) <= 64
+    assert len(_reductions._ones_vectors) <= 64
     assert column_sums(np.ones((5, 2), np.float32)).tolist() == [5.0, 5.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@given(data=st.data())
+def test_row_max_is_numpys_maximum_bit_for_bit(dtype, data):
+    shape = data.draw(st.tuples(st.integers(0, 40), st.integers(1, 40)))
+    a = data.draw(hnp.arrays(dtype, shape))  # any values: NaN, infinities, signed zeros
+    if data.draw(st.booleans()):
+        a = np.asfortranarray(a)  # transposed logits are column-major
+    out = row_max(a)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out, np.maximum.reduce(a, axis=1))
+
+
+def test_row_max_of_rows_without_columns_is_numpys_error():
+    with pytest.raises(ValueError, match="zero-size"):
+        row_max(np.zeros((3, 0), np.float32))
