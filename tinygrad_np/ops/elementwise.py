@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels import maximum_zero
 from ..function import Function
 
 
@@ -344,7 +345,7 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, a):
-        return np.maximum(a, 0)
+        return maximum_zero(a)
 
     @staticmethod
     def backward(ctx, grad):

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .._reductions import column_sums
+from .._kernels import column_sums, maximum_zero
 from ..function import Function
 
 
@@ -198,7 +198,7 @@ class LinearChain(Function):
             exact = exact and w.dtype is dtype and (b is None or b.dtype is dtype and b.ndim)
             h = _affine(h, w, b)
             if relu:
-                np.maximum(h, 0, out=h)
+                maximum_zero(h, out=h)
             i += 1 + has_bias
         # the last output is the op's own: backward reads it as ctx.output, which refuses
         # it if it was changed in place since (the others no one else can reach)

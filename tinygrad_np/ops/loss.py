@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._reductions import row_max, row_sums
+from .._kernels import row_max, row_sums
 from ..function import Function
 
 

@@ -1,6 +1,7 @@
-"""The 2-D reductions of tinygrad_np._reductions: the sums (BLAS's gemv for float32 and
-float64, np.add.reduce otherwise) against a float64 np.add.reduce, and row_max against
-np.maximum.reduce, for every layout and dtype an op can pass."""
+"""tinygrad_np._kernels against the plain NumPy calls they stand for, for every layout and
+dtype an op can pass: the sums (BLAS's gemv for float32 and float64, np.add.reduce
+otherwise) against a float64 np.add.reduce, row_max against np.maximum.reduce and
+maximum_zero against np.maximum(a, 0), those two bit for bit."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from tinygrad_np import _reductions
-from tinygrad_np._reductions import column_sums, row_max, row_sums
+from tinygrad_np import _kernels
+from tinygrad_np._kernels import column_sums, maximum_zero, row_max, row_sums
 
 SUMS = [(column_sums, 0), (row_sums, 1)]  # each function and the axis it sums over
 
@@ -81,14 +82,14 @@ def test_sums_of_empty_arrays_are_zeros_of_the_other_length(sums, axis):
 
 
 def test_the_kept_ones_vectors_are_read_only_and_bounded():
-    _reductions._ones_vectors.clear()
+    _kernels._ones_vectors.clear()
     column_sums(np.ones((5, 2), np.float32))
-    (ones,) = _reductions._ones_vectors.values()
+    (ones,) = _kernels._ones_vectors.values()
     with pytest.raises(ValueError, match="read-only"):
         ones[0] = 2.0
     for n in range(1, 200):  # a batch size that never repeats
         column_sums(np.ones((n, 2), np.float32))
-    assert len(_reductions._ones_vectors) <= 64
+    assert len(_kernels._ones_vectors) <= 64
     assert column_sums(np.ones((5, 2), np.float32)).tolist() == [5.0, 5.0]
 
 
@@ -107,3 +108,59 @@ def test_row_max_is_numpys_maximum_bit_for_bit(dtype, data):
 def test_row_max_of_rows_without_columns_is_numpys_error():
     with pytest.raises(ValueError, match="zero-size"):
         row_max(np.zeros((3, 0), np.float32))
+
+
+def _any_layout(data, dtype):
+    """An array of any values (NaN, infinities, signed zeros) in C order, Fortran order or
+    as a strided view."""
+    a = data.draw(hnp.arrays(dtype, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0,
+                                                      max_side=12)))
+    layout = data.draw(st.sampled_from(["C", "F", "strided"]))
+    if layout == "F":
+        return np.asfortranarray(a)
+    if layout == "strided" and a.ndim:
+        return np.repeat(a, 2, axis=-1)[..., ::2]
+    return a
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int32])
+@pytest.mark.parametrize("in_place", [False, True])
+@given(data=st.data())
+def test_maximum_zero_is_numpys_maximum_bit_for_bit(dtype, in_place, data):
+    a = _any_layout(data, dtype)
+    expected = np.maximum(a, 0)
+    if in_place:
+        out = a
+        assert maximum_zero(a, out=a) is a
+    else:
+        before = a.copy()
+        out = maximum_zero(a)
+        np.testing.assert_array_equal(a, before)  # the input is left as it was
+        assert out is not a
+    assert out.shape == expected.shape and out.dtype == expected.dtype
+    np.testing.assert_array_equal(out, expected)
+    assert np.array_equal(np.signbit(out), np.signbit(expected))  # 0.0 for -0.0, as NumPy
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_maximum_zero_keeps_nan_and_signs_zeros_as_numpy_does(dtype):
+    a = np.array([[np.nan, -0.0, 0.0, -1.0], [2.0, np.inf, -np.inf, -np.nan]], dtype)
+    for out in (maximum_zero(a), maximum_zero(a.copy(), out=a)):
+        assert np.isnan(out[0, 0]) and np.isnan(out[1, 3])  # NaN stays (np.fmax: 0)
+        np.testing.assert_array_equal(out[0, 1:], [0.0, 0.0, 0.0])
+        np.testing.assert_array_equal(out[1, :3], [2.0, np.inf, 0.0])
+        # -0.0 comes out as 0.0, except in NumPy's float16 loop, which keeps it
+        assert np.signbit(out[0, 1]) == np.signbit(np.maximum(a, 0)[0, 1])
+
+
+def test_maximum_zero_beyond_the_kept_zeros_works_in_blocks(monkeypatch):
+    monkeypatch.setattr(_kernels, "_ZEROS_LIMIT", 7)
+    monkeypatch.setattr(_kernels, "_zeros_kept", {})
+    a = np.arange(-30, 30, dtype=np.float32).reshape(6, 10)  # 60 elements: blocks of 7
+    a[5, 9] = np.nan  # in the last, partial block
+    expected = np.maximum(a, 0)
+    np.testing.assert_array_equal(maximum_zero(a), expected)
+    maximum_zero(a, out=a)
+    np.testing.assert_array_equal(a, expected)
+    (zeros,) = _kernels._zeros_kept.values()
+    assert len(zeros) == 7 and not zeros.any() and not zeros.flags.writeable
