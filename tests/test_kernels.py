@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 
+import tinygrad_np as tnp
 from tinygrad_np import _kernels
 from tinygrad_np._kernels import column_sums, maximum_zero, row_max, row_sums
+from tinygrad_np._shapes import sum_to
 
 SUMS = [(column_sums, 0), (row_sums, 1)]  # each function and the axis it sums over
 
@@ -164,3 +166,16 @@ def test_maximum_zero_beyond_the_kept_zeros_works_in_blocks(monkeypatch):
     np.testing.assert_array_equal(a, expected)
     (zeros,) = _kernels._zeros_kept.values()
     assert len(zeros) == 7 and not zeros.any() and not zeros.flags.writeable
+
+
+@pytest.mark.parametrize("target", [(10,), (1, 10)])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_a_row_vectors_gradient_is_summed_by_column_sums(target, dtype):
+    a = np.random.default_rng(0).standard_normal((37, 10)).astype(dtype)
+    out = sum_to(a, target)
+    assert out.shape == target and out.dtype == dtype
+    np.testing.assert_array_equal(out.reshape(-1), column_sums(a))
+    # the engine gives the same to a broadcast bias (x + b).sum(): each b_j gets Σ_i 1
+    b = tnp.zeros(target, dtype=dtype, requires_grad=True)
+    (tnp.tensor(a) + b).sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), np.full(target, 37, dtype))

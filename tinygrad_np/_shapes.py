@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ._kernels import column_sums
+
 Dim = int | Sequence[int] | None
 
 
@@ -71,6 +73,8 @@ def sum_to(a: np.ndarray, target: tuple[int, ...]) -> np.ndarray:
     if a.shape == target:
         return a
     axes, lead = sum_to_axes(a.shape, target)
+    if axes == (0,) and a.ndim == 2:  # a row vector's gradient (a bias): 1ᵀ a, see _kernels
+        return column_sums(a).reshape(target)
     out = a.sum(axis=axes, keepdims=True) if axes else a
     return out.reshape(target) if lead or out.shape != target else out
 
