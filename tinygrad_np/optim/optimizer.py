@@ -187,7 +187,11 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            params = [p for p in group["params"] if p._grad is not None]
+            params = group["params"]
+            for p in params:  # usually every parameter has a gradient: no copy of the list
+                if p._grad is None:
+                    params = [p for p in params if p._grad is not None]
+                    break
             if not params:
                 continue
             try:  # one call per group: the per-parameter loop is the subclass's
