@@ -146,7 +146,9 @@ def _affine_grads(grad, x, w, need_x, need_w, need_b):
     if x.ndim != 2:
         rows = math.prod(x.shape[:-1])  # not -1: a feature size may be 0
         grad, x = grad.reshape(rows, w.shape[0]), x.reshape(rows, w.shape[1])
-    grad_w = _transposed_product(grad, x) if need_w else None
+    grad_w = None
+    if need_w:  # gradᵀ x, as _transposed_product (inline: this runs for every layer)
+        grad_w = np.dot(grad.T, x) if len(grad) == 1 else grad.T @ x
     return grad_x, grad_w, (column_sums(grad) if need_b else None)
 
 
@@ -190,9 +192,8 @@ class LinearChain(Function):
         # out in each input's shape and dtype: the engine need not fit them
         dtype = x.dtype
         exact = dtype.isnative
-        h, saved, starts, i = x, [], [], 1
+        h, saved, i = x, [], 1
         for has_bias, relu in layers:
-            starts.append(i)
             saved.append(h if first <= i + has_bias else None)
             w, b = params[i - 1], params[i] if has_bias else None
             exact = exact and w.dtype is dtype and (b is None or b.dtype is dtype and b.ndim)
@@ -202,7 +203,7 @@ class LinearChain(Function):
             i += 1 + has_bias
         # the last output is the op's own: backward reads it as ctx.output, which refuses
         # it if it was changed in place since (the others no one else can reach)
-        ctx.saved_inputs, ctx.starts, ctx.layers = saved, starts, layers
+        ctx.saved_inputs, ctx.layers = saved, layers
         ctx._exact_gradients = exact
         return h
 
@@ -216,32 +217,35 @@ class LinearChain(Function):
         # x and the parameters rather than the saved arrays, since a weight's gradient
         # depends on every layer below it
         inputs = ctx.inputs
-        layer_inputs = [inputs[0]]
-        for (has_bias, relu), i in zip(ctx.layers[:-1], ctx.starts):
+        layer_inputs, i = [inputs[0]], 1  # i: the position of the layer's weight
+        for has_bias, relu in ctx.layers[:-1]:
             h = Linear.apply(layer_inputs[-1], *inputs[i : i + 1 + has_bias])
             layer_inputs.append(h.relu() if relu else h)
+            i += 1 + has_bias
         return _chain_gradients(ctx, grad, inputs, layer_inputs, _affine_tensor_grads)
 
 
 def _chain_gradients(ctx, grad, inputs, layer_inputs, affine_grads) -> tuple:
     """LinearChain's gradients, from the last layer down: on arrays (affine_grads is
     _affine_grads) or on Tensors (_affine_tensor_grads). layer_inputs[l] is h_{l-1}."""
-    needs, layers, starts = ctx.needs_input_grad, ctx.layers, ctx.starts
+    needs, layers = ctx.needs_input_grad, ctx.layers
     first = needs.index(True)  # the lowest input that needs a gradient
     grads = [None] * len(inputs)
+    end = len(inputs)  # one past the position of the current layer's last parameter
     # below the last layer, an array grad is this backward's own (a fresh product), so a
     # ReLU's mask may be applied in place, as the hand-written floor does; the incoming
     # grad may be shared and the Tensor mode records its ops, so neither is written to
     in_place, last = affine_grads is _affine_grads, len(layers) - 1
     for l in range(last, -1, -1):
         has_bias, relu = layers[l]
-        if relu:
-            mask = _layer_output(ctx, l) > 0
+        if relu:  # h_l: the next layer's saved input, or the op's output for the last
+            mask = (ctx.saved_inputs[l + 1] if l < last else ctx.output._data) > 0
             if in_place and l < last:
                 grad *= mask
             else:
                 grad = grad * mask
-        i = starts[l]  # the position of the layer's weight among the inputs
+        end -= 1 + has_bias
+        i = end  # the position of the layer's weight among the inputs
         below = first < i  # x or a parameter of a layer below needs a gradient
         grad, grads[i], bias_grad = affine_grads(grad, layer_inputs[l], inputs[i], below,
                                                  needs[i], has_bias and needs[i + 1])
@@ -251,9 +255,3 @@ def _chain_gradients(ctx, grad, inputs, layer_inputs, affine_grads) -> tuple:
             return tuple(grads)
     grads[0] = grad  # d/dx
     return tuple(grads)
-
-
-def _layer_output(ctx, l: int) -> np.ndarray:
-    """The output h_l of LinearChain's layer l: the saved input of the next layer, or the
-    op's output for the last one."""
-    return ctx.saved_inputs[l + 1] if l + 1 < len(ctx.layers) else ctx.output._data
