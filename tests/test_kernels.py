@@ -155,17 +155,19 @@ def test_maximum_zero_keeps_nan_and_signs_zeros_as_numpy_does(dtype):
         assert np.signbit(out[0, 1]) == np.signbit(np.maximum(a, 0)[0, 1])
 
 
-def test_maximum_zero_beyond_the_kept_zeros_works_in_blocks(monkeypatch):
-    monkeypatch.setattr(_kernels, "_ZEROS_LIMIT", 7)
+def test_maximum_zero_beyond_the_kept_zeros_is_numpys_maximum(monkeypatch):
+    monkeypatch.setattr(_kernels, "_ZEROS_LIMIT", 40)
     monkeypatch.setattr(_kernels, "_zeros_kept", {})
-    a = np.arange(-30, 30, dtype=np.float32).reshape(6, 10)  # 60 elements: blocks of 7
-    a[5, 9] = np.nan  # in the last, partial block
-    expected = np.maximum(a, 0)
-    np.testing.assert_array_equal(maximum_zero(a), expected)
-    maximum_zero(a, out=a)
-    np.testing.assert_array_equal(a, expected)
-    (zeros,) = _kernels._zeros_kept.values()
-    assert len(zeros) == 7 and not zeros.any() and not zeros.flags.writeable
+    small = np.arange(-15, 15, dtype=np.float32).reshape(3, 10)
+    np.testing.assert_array_equal(maximum_zero(small), np.maximum(small, 0))
+    big = np.arange(-30, 30, dtype=np.float32).reshape(6, 10)  # 60 elements: past the limit
+    big[5, 9] = np.nan
+    expected = np.maximum(big, 0)
+    np.testing.assert_array_equal(maximum_zero(big), expected)
+    maximum_zero(big, out=big)
+    np.testing.assert_array_equal(big, expected)
+    (zeros,) = _kernels._zeros_kept.values()  # kept for the small array only, read-only
+    assert len(zeros) == 30 and not zeros.any() and not zeros.flags.writeable
 
 
 @pytest.mark.parametrize("target", [(10,), (1, 10)])
