@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tinygrad_np as tnp
+from tinygrad_np import nn
 
 # ---- in-place changes after forward: the version counter -------------------------------------
 
@@ -409,6 +410,44 @@ def test_leaf_gradient_does_not_alias_the_leaf_or_another_grad():
     (x * y).sum().backward()
     assert not np.shares_memory(x.grad.numpy(), y.numpy())
     assert not np.shares_memory(x.grad.numpy(), y.grad.numpy())
+
+
+def _fused_mlp_leaves():
+    """A Linear-ReLU-Linear Sequential (one fused LinearChain node) whose input is a leaf
+    too, with a softmax cross-entropy on top (a second node with exact gradients)."""
+    tnp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    x = tnp.randn(5, 4, requires_grad=True)
+    return model, x, [x, *model.parameters()]
+
+
+def test_gradients_from_fused_ops_are_each_leafs_own_writable_array():
+    model, x, leaves = _fused_mlp_leaves()
+    nn.functional.cross_entropy(model(x), tnp.tensor([0, 1, 1, 0, 1])).backward()
+    grads = [t.grad.numpy() for t in leaves]
+    for i, g in enumerate(grads):
+        assert g.flags.writeable and g.dtype == leaves[i].dtype
+        assert not any(np.shares_memory(g, t.numpy()) for t in leaves)
+        assert not any(np.shares_memory(g, h) for h in grads[i + 1:])
+
+
+def test_gradients_from_fused_ops_accumulate_and_sum_for_a_tied_weight():
+    model, x, leaves = _fused_mlp_leaves()
+    labels = tnp.tensor([0, 1, 1, 0, 1])
+    nn.functional.cross_entropy(model(x), labels).backward()
+    first = [t.grad.numpy().copy() for t in leaves]
+    nn.functional.cross_entropy(model(x), labels).backward()
+    for t, g in zip(leaves, first):
+        np.testing.assert_allclose(t.grad.numpy(), 2 * g, rtol=1e-6)
+    # one weight in two layers of one fused run: its gradient is the sum of both layers'
+    tied = nn.Linear(3, 3)
+    fused = nn.Sequential(tied, nn.ReLU(), tied)
+    h = tnp.randn(4, 3)
+    fused(h).sum().backward()
+    fused_grad = tied.weight.grad.numpy().copy()
+    tied.zero_grad()
+    tied(tied(h).relu()).sum().backward()  # the same layers, unfused
+    np.testing.assert_allclose(fused_grad, tied.weight.grad.numpy(), rtol=1e-6)
 
 
 # ---- construction and conversion ------------------------------------------------------------

@@ -198,6 +198,9 @@ def run_backward(
     # between copies of one node (copy.deepcopy of a graph), which share a number
     heap: list = []
     leaves: list = []  # leaves with a gradient, in the order they got one
+    # leaves whose first gradient came from a node with exact gradients: their total is an
+    # array of their own shape and dtype that nothing else holds (see Function)
+    owned_leaves: list = []
     needed = None if wanted is None else _on_paths_to(roots, wanted)
     for r, g in zip(roots, root_grads):
         if needed is not None and id(r) not in needed:
@@ -264,7 +267,7 @@ def run_backward(
                     continue
                 grads[key] = ig
                 if inp._ctx is None:
-                    leaves.append(inp)
+                    (owned_leaves if exact else leaves).append(inp)
                 else:
                     heappush(heap, (-inp._ctx._seq, key, inp))
             if retain_graph:
@@ -276,13 +279,13 @@ def run_backward(
             # freed before the next backward runs, and a leaf's gradient can be taken over
             t = g = ctx = in_grads = ig = None
         if accumulate:  # inside the try: with create_graph, leaf.grad + g is recorded
-            _accumulate_leaves(leaves, grads, create_graph)
+            _accumulate_leaves(leaves, owned_leaves, grads, create_graph)
             return None
     finally:
         _mode.grad_enabled = saved_mode
         if ctx is not None:  # an error inside a node: take back the output it was lent,
             ctx._output = None  # or output -> node -> output would be a reference cycle
-    for leaf in leaves:
+    for leaf in leaves:  # (grad() takes no gradient as exact: owned_leaves is empty)
         for position in wanted.get(id(leaf), ()):
             captured[position] = grads[id(leaf)]
     for i, (t, g) in enumerate(zip(inputs, captured)):
@@ -296,9 +299,17 @@ def run_backward(
                                                       False, None) for g in captured]
 
 
-def _accumulate_leaves(leaves: list, grads: dict, create_graph: bool) -> None:
-    """Add each leaf's total gradient to its .grad."""
+def _accumulate_leaves(leaves: list, owned_leaves: list, grads: dict,
+                       create_graph: bool) -> None:
+    """Add each leaf's total gradient to its .grad. The gradient of one of owned_leaves is
+    an ndarray of its shape and dtype that only `grads` holds: a first one becomes .grad
+    as it is (the usual parameter, whose gradient a fused op made)."""
     make, ndarray, pop, getrefcount = _tensor_type()._make, np.ndarray, grads.pop, sys.getrefcount
+    for leaf in owned_leaves:
+        if leaf._grad is None:
+            leaf._grad = make(pop(id(leaf)), False, None)
+        else:
+            _accumulate_into_leaf(leaf, pop(id(leaf)), create_graph)
     can_take = _REFCOUNTS_ARE_EXACT and not create_graph  # an array may become .grad as is
     for leaf in leaves:
         g = pop(id(leaf))

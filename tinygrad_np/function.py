@@ -320,8 +320,10 @@ class Function:
     # in-place change to an input after forward is harmless and is not refused
     reads_input_values = True
     # True (set by forward on ctx) when backward_numpy will give every gradient it returns
-    # (None aside) as an ndarray of exactly its input's shape and dtype: the engine takes
-    # them as they are, without fitting them (built-in ops only: a wrong one is not caught)
+    # (None aside) as a new ndarray of exactly its input's shape and dtype, which the op
+    # does not keep and returns once: the engine takes them as they are, without fitting
+    # them, and a leaf's as its .grad without a copy (built-in ops only: a wrong one is not
+    # caught)
     _exact_gradients = False
 
     @staticmethod
