@@ -161,3 +161,16 @@ def test_amsgrad_runs_one_by_one(monkeypatch):
     ref_opt, ref_params = _one_by_one(monkeypatch, make, 3)
     for a, b in zip(params, ref_params):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_a_gradient_that_does_not_fit_fails_before_any_change(monkeypatch):
+    a, b = tnp.tensor([1.0, 2.0], requires_grad=True), tnp.tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.AdamW([a, b], lr=0.1)
+    loss = (a * a).sum()  # Mul's backward reads a
+    a.grad, b.grad = tnp.ones(2), tnp.ones(2)
+    b.data = np.ones(3, np.float32)  # b's gradient no longer fits its array
+    with pytest.raises(ValueError):
+        opt.step()
+    assert a.tolist() == [1.0, 2.0] and not opt.state[a]["step"]  # nothing was updated
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()  # the step still counts as a change: the graph is refused

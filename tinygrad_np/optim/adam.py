@@ -101,15 +101,15 @@ class Adam(Optimizer):
             _adam_step(g, state["exp_avg"], state["exp_avg_sq"], tmp, v_max, beta1, beta2,
                        eps_c, step_size)
             data -= tmp
-        if flat is not None:
+        if flat is not None:  # the same, once for all the small parameters
+            g = flat.gather_gradients(map(gradient_of, flat.params))
             if decoupled != 0:
                 for p in flat.params:
                     p._data *= 1.0 - lr * decoupled
             t = flat.states[0]["step"] + 1
             for state in flat.states:
                 state["step"] = t
-            _adam_step(flat.gather_gradients(map(gradient_of, flat.params)), flat.exp_avg,
-                       flat.exp_avg_sq, flat.step, None, beta1, beta2,
+            _adam_step(g, flat.exp_avg, flat.exp_avg_sq, flat.step, None, beta1, beta2,
                        *_bias_corrections(t, lr, beta1, beta2, eps))
             for p, step in zip(flat.params, flat.step_views):
                 p._data -= step
