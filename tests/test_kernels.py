@@ -84,14 +84,14 @@ def test_sums_of_empty_arrays_are_zeros_of_the_other_length(sums, axis):
 
 
 def test_the_kept_ones_vectors_are_read_only_and_bounded():
-    _kernels._ones_vectors.clear()
+    _kernels._kept_vectors.clear()
     column_sums(np.ones((5, 2), np.float32))
-    (ones,) = _kernels._ones_vectors.values()
+    (ones,) = _kernels._kept_vectors.values()
     with pytest.raises(ValueError, match="read-only"):
         ones[0] = 2.0
     for n in range(1, 200):  # a batch size that never repeats
         column_sums(np.ones((n, 2), np.float32))
-    assert len(_kernels._ones_vectors) <= 64
+    assert len(_kernels._kept_vectors) <= 64
     assert column_sums(np.ones((5, 2), np.float32)).tolist() == [5.0, 5.0]
 
 
@@ -157,7 +157,7 @@ def test_maximum_zero_keeps_nan_and_signs_zeros_as_numpy_does(dtype):
 
 def test_maximum_zero_beyond_the_kept_zeros_is_numpys_maximum(monkeypatch):
     monkeypatch.setattr(_kernels, "_ZEROS_LIMIT", 40)
-    monkeypatch.setattr(_kernels, "_zeros_kept", {})
+    monkeypatch.setattr(_kernels, "_kept_vectors", {})
     small = np.arange(-15, 15, dtype=np.float32).reshape(3, 10)
     np.testing.assert_array_equal(maximum_zero(small), np.maximum(small, 0))
     big = np.arange(-30, 30, dtype=np.float32).reshape(6, 10)  # 60 elements: past the limit
@@ -166,7 +166,7 @@ def test_maximum_zero_beyond_the_kept_zeros_is_numpys_maximum(monkeypatch):
     np.testing.assert_array_equal(maximum_zero(big), expected)
     maximum_zero(big, out=big)
     np.testing.assert_array_equal(big, expected)
-    (zeros,) = _kernels._zeros_kept.values()  # kept for the small array only, read-only
+    (zeros,) = _kernels._kept_vectors.values()  # kept for the small array only, read-only
     assert len(zeros) == 30 and not zeros.any() and not zeros.flags.writeable
 
 

@@ -23,26 +23,24 @@ import numpy as np
 # native float32 and float64 (a tuple's `in` tries identity first: NumPy's own descriptors
 # pass at once, an equal one, e.g. unpickled, after one comparison)
 _BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_ones_vectors: dict[tuple[int, np.dtype], np.ndarray] = {}
+_kept_vectors: dict[tuple[int, np.dtype], np.ndarray] = {}  # (fill, dtype) -> read-only
 
 
-def _ones(n: int, dtype: np.dtype) -> np.ndarray:
-    """A read-only vector of n ones, kept for the next call (a batch size repeats)."""
-    key = (n, dtype)
-    ones = _ones_vectors.get(key)
-    if ones is None:
-        if len(_ones_vectors) >= 64:  # sizes that keep changing: keep a bounded number
-            _ones_vectors.clear()
-        ones = _ones_vectors[key] = np.ones(n, dtype)
-        ones.flags.writeable = False
-    return ones
+def _filled(fill: int, n: int, dtype: np.dtype) -> np.ndarray:
+    """n elements equal to `fill`, read-only: the start of a vector kept per fill and dtype
+    for the next call (a batch size repeats), made again when a longer one is asked for."""
+    kept = _kept_vectors.get((fill, dtype))
+    if kept is None or len(kept) < n:
+        kept = _kept_vectors[fill, dtype] = np.full(n, fill, dtype)
+        kept.flags.writeable = False
+    return kept[:n]
 
 
 def column_sums(a: np.ndarray) -> np.ndarray:
     """Σ_i a[i, :] of a 2-D array: shape (a.shape[1],), a's dtype."""
     dtype = a.dtype
     if dtype in _BLAS_DTYPES:
-        return np.dot(_ones(a.shape[0], dtype), a)
+        return np.dot(_filled(1, a.shape[0], dtype), a)
     return np.add.reduce(a, axis=0)
 
 
@@ -50,7 +48,7 @@ def row_sums(a: np.ndarray) -> np.ndarray:
     """Σ_j a[:, j] of a 2-D array: shape (a.shape[0],), a's dtype."""
     dtype = a.dtype
     if dtype in _BLAS_DTYPES:
-        return np.dot(a, _ones(a.shape[1], dtype))
+        return np.dot(a, _filled(1, a.shape[1], dtype))
     return np.add.reduce(a, axis=1)
 
 
@@ -64,17 +62,12 @@ def row_max(a: np.ndarray) -> np.ndarray:
 
 
 _ZEROS_LIMIT = 1 << 20  # elements of the kept zeros per dtype (4 MB of float32)
-_zeros_kept: dict[np.dtype, np.ndarray] = {}
 
 
 def maximum_zero(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """np.maximum(a, 0, out=out), bit for bit (NaN stays NaN; a zero's sign is NumPy's):
     against kept zeros of a's shape for a float array of up to _ZEROS_LIMIT elements."""
     n = a.size
-    zeros = _zeros_kept.get(a.dtype)
-    if zeros is None or len(zeros) < n:
-        if a.dtype.kind != "f" or n > _ZEROS_LIMIT:
-            return np.maximum(a, 0, out=out)
-        zeros = _zeros_kept[a.dtype] = np.zeros(n, a.dtype)  # made again when outgrown
-        zeros.flags.writeable = False
-    return np.maximum(a, zeros[:n].reshape(a.shape), out=out)
+    if a.dtype.kind != "f" or n > _ZEROS_LIMIT:
+        return np.maximum(a, 0, out=out)
+    return np.maximum(a, _filled(0, n, a.dtype).reshape(a.shape), out=out)
