@@ -231,7 +231,7 @@ def _chain_gradients(ctx, grad, inputs, layer_inputs, affine_grads) -> tuple:
     needs, layers = ctx.needs_input_grad, ctx.layers
     first = needs.index(True)  # the lowest input that needs a gradient
     grads = [None] * len(inputs)
-    end = len(inputs)  # one past the position of the current layer's last parameter
+    i = len(inputs)  # counts down through the layers' parameters, the last layer's first
     # below the last layer, an array grad is this backward's own (a fresh product), so a
     # ReLU's mask may be applied in place, as the hand-written floor does; the incoming
     # grad may be shared and the Tensor mode records its ops, so neither is written to
@@ -244,8 +244,7 @@ def _chain_gradients(ctx, grad, inputs, layer_inputs, affine_grads) -> tuple:
                 grad *= mask
             else:
                 grad = grad * mask
-        end -= 1 + has_bias
-        i = end  # the position of the layer's weight among the inputs
+        i -= 1 + has_bias  # the position of the layer's weight among the inputs
         below = first < i  # x or a parameter of a layer below needs a gradient
         grad, grads[i], bias_grad = affine_grads(grad, layer_inputs[l], inputs[i], below,
                                                  needs[i], has_bias and needs[i + 1])
