@@ -120,8 +120,8 @@ class Adam(Optimizer):
         as laid out (see optim/_flat.py)."""
         key = (id(params[0]), len(params))
         kept = self._flat.get(key)
-        if kept is not None and len(kept[0]) == len(params) and all(map(is_, params, kept[0])) \
-                and (kept[1] is None or kept[1].current(self.state)):
+        if kept is not None and all(map(is_, params, kept[0])) and \
+                (kept[1] is None or kept[1].current(self.state)):  # the key has the length
             return kept[1], kept[2]
         flat_params, others = flat_candidates(params, self.state)
         flat = FlatMoments(flat_params, [self.state[p] for p in flat_params]) if flat_params \
