@@ -41,6 +41,7 @@ from .functions import (
     cos,
     exp,
     flatten,
+    floor_divide,
     log,
     log_softmax,
     logsumexp,
@@ -49,7 +50,9 @@ from .functions import (
     mean,
     minimum,
     permute,
+    prod,
     relu,
+    remainder,
     reshape,
     sigmoid,
     sin,
@@ -81,13 +84,13 @@ bool_ = _np.bool_
 __all__ = [
     "__version__", "Function", "GradcheckError", "GraphReport", "Tensor", "abs", "arange",
     "argmax", "argmin", "bool_", "cat", "clamp", "cos", "data", "detect_anomaly", "enable_grad",
-    "exp", "eye", "flatten", "float32", "float64", "full", "full_like", "grad", "gradcheck",
-    "gradgradcheck", "graph_report", "int32", "int64", "is_grad_enabled", "load", "log",
-    "log_softmax", "logsumexp", "manual_seed", "matmul", "maximum", "mean", "metrics",
-    "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "permute", "rand", "rand_like",
-    "randint", "randn", "randn_like", "relu", "reshape", "save", "set_grad_enabled", "sigmoid",
-    "sin", "softmax", "sqrt", "squeeze", "stack", "sum", "tanh", "tensor", "transpose",
-    "unsqueeze", "where", "zeros", "zeros_like",
+    "exp", "eye", "flatten", "float32", "float64", "floor_divide", "full", "full_like", "grad",
+    "gradcheck", "gradgradcheck", "graph_report", "int32", "int64", "is_grad_enabled", "load",
+    "log", "log_softmax", "logsumexp", "manual_seed", "matmul", "maximum", "mean", "metrics",
+    "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "permute", "prod", "rand",
+    "rand_like", "randint", "randn", "randn_like", "relu", "remainder", "reshape", "save",
+    "set_grad_enabled", "sigmoid", "sin", "softmax", "sqrt", "squeeze", "stack", "sum", "tanh",
+    "tensor", "transpose", "unsqueeze", "where", "zeros", "zeros_like",
 ]
 
 

@@ -23,7 +23,10 @@ def maximum(a: Tensor, b: Any) -> Tensor: return a.maximum(b)
 def minimum(a: Tensor, b: Any) -> Tensor: return a.minimum(b)
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor: return x.clamp(min, max)  # noqa: A002
 def matmul(a: Tensor, b: Any) -> Tensor: return a @ b
+def floor_divide(a: Tensor, b: Any) -> Tensor: return a // b
+def remainder(a: Tensor, b: Any) -> Tensor: return a % b
 def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor: return x.sum(dim, keepdim)  # noqa: A001
+def prod(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor: return x.prod(dim, keepdim)
 def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor: return x.mean(dim, keepdim)
 def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return x.logsumexp(dim, keepdim)

@@ -36,6 +36,7 @@ from .ops.elementwise import (
     Cos,
     Div,
     Exp,
+    FloorDivide,
     Log,
     Maximum,
     Minimum,
@@ -43,6 +44,7 @@ from .ops.elementwise import (
     Neg,
     Pow,
     ReLU,
+    Remainder,
     Sigmoid,
     Sign,
     Sin,
@@ -54,7 +56,7 @@ from .ops.elementwise import (
 )
 from .ops.linalg import MatMul
 from .ops.movement import Cat, Expand, GetItem, Permute, Reshape, SumTo
-from .ops.reduce import LogSumExp, Max, Sum
+from .ops.reduce import LogSumExp, Max, Prod, Sum
 from .ops.softmax import LogSoftmax, Softmax
 
 _new = object.__new__
@@ -309,8 +311,9 @@ class Tensor:
             return op.apply(a, b)
         except ValueError as e:
             if "broadcast" in str(e) and "matmul" not in str(e):
-                raise ValueError(f"{op.__name__.lower()}: shapes {a.shape} and {b.shape} "
-                                 "cannot be broadcast together") from None
+                name = "floor_divide" if op is FloorDivide else op.__name__.lower()
+                raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast "
+                                 "together") from None
             raise
 
     def __add__(self, other): return self._binary(Add, other)
@@ -321,6 +324,10 @@ class Tensor:
     def __rmul__(self, other): return self._binary(Mul, other, reflected=True)
     def __truediv__(self, other): return self._binary(Div, other)
     def __rtruediv__(self, other): return self._binary(Div, other, reflected=True)
+    def __floordiv__(self, other): return self._binary(FloorDivide, other)
+    def __rfloordiv__(self, other): return self._binary(FloorDivide, other, reflected=True)
+    def __mod__(self, other): return self._binary(Remainder, other)
+    def __rmod__(self, other): return self._binary(Remainder, other, reflected=True)
     def __pow__(self, other): return self._binary(Pow, other)
     def __rpow__(self, other): return self._binary(Pow, other, reflected=True)
     def __matmul__(self, other): return self._binary(MatMul, other)
@@ -332,6 +339,8 @@ class Tensor:
     sub = __sub__
     mul = __mul__
     div = __truediv__
+    floor_divide = __floordiv__
+    remainder = __mod__
     pow = __pow__
     matmul = __matmul__
 
@@ -384,6 +393,11 @@ class Tensor:
     def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Sum over `dim` (an int, a tuple, or None for all dimensions)."""
         return Sum.apply(self, axes=normalize_dim(dim, self.ndim, "sum"), keepdim=keepdim)
+
+    def prod(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Product over `dim` (an int, a tuple, or None for all dimensions). Its gradient is
+        exact at zeros: each element gets the product of the others in its slice."""
+        return Prod.apply(self, axes=normalize_dim(dim, self.ndim, "prod"), keepdim=keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Mean over `dim`; integer and bool tensors are averaged in float32."""

@@ -20,8 +20,18 @@ from tinygrad_np.testing import Domain, shapes
 GRID_LOW = Domain("grid_low", -3.0, 0.0, step=0.0625)
 GRID_HIGH = Domain("grid_high", 0.0625, 3.0, step=0.0625)
 
+# products of up to 64 factors stay far from float32's overflow and underflow
+NEAR_ONE = Domain("near_one", -1.5, 1.5, min_abs=0.5)
+
 # float32 through a cast: rounding makes a 1e-6 central difference meaningless
 CAST_GRADCHECK = dict(eps=1e-2, atol=1e-4)
+
+
+def _clear_of_jumps(arrays, params):
+    """a // b and a % b jump where a / b is an integer: keep a at least 1e-3 from there."""
+    a, b = np.broadcast_arrays(*arrays)
+    q = a / b
+    return bool(np.all(np.abs(q - np.round(q)) * np.abs(b) > 1e-3))
 
 
 def _values(out):
@@ -157,6 +167,12 @@ ELEMENTWISE = [
     Op("mul", lambda a, b: a * b, np.multiply, "real", 2),
     Op("div", lambda a, b: a / b, np.divide, ("real", "far_from_zero"), 2),
     Op("pow", lambda a, b: a ** b, np.power, ("positive", "small"), 2),
+    Op("floor_divide", lambda a, b: a // b, np.floor_divide, ("real", "far_from_zero"), 2,
+       valid=_clear_of_jumps),
+    Op("remainder", lambda a, b: a % b, np.remainder, ("real", "far_from_zero"), 2,
+       valid=_clear_of_jumps),
+    Op("remainder_function", lambda a, b: tnp.remainder(a, b), np.remainder,
+       ("real", "far_from_zero"), 2, valid=_clear_of_jumps),
     Op("maximum", lambda a, b: a.maximum(b), np.maximum, ("grid", "grid_shifted"), 2),
     Op("minimum", lambda a, b: tnp.minimum(a, b), np.minimum, ("grid", "grid_shifted"), 2),
     Op("where", lambda a, b: tnp.where(a > 0, a, b), lambda a, b: np.where(a > 0, a, b),
@@ -176,6 +192,14 @@ ELEMENTWISE = [
     Op("rmul_scalar", lambda x: 3 * x, lambda a: 3 * a, "real", 1),
     Op("div_scalar", lambda x: x / 4.0, lambda a: a / 4.0, "real", 1),
     Op("rdiv_scalar", lambda x: 2.0 / x, lambda a: 2.0 / a, "far_from_zero", 1),
+    Op("floordiv_scalar", lambda x: x // 0.75, lambda a: a // 0.75, "real", 1,
+       valid=lambda arrays, params: _clear_of_jumps((arrays[0], 0.75), params)),
+    Op("rfloordiv_scalar", lambda x: 2.5 // x, lambda a: 2.5 // a, "far_from_zero", 1,
+       valid=lambda arrays, params: _clear_of_jumps((2.5, arrays[0]), params)),
+    Op("mod_scalar", lambda x: x % 1.25, lambda a: a % 1.25, "real", 1,
+       valid=lambda arrays, params: _clear_of_jumps((arrays[0], 1.25), params)),
+    Op("rmod_scalar", lambda x: 2.5 % x, lambda a: 2.5 % a, "far_from_zero", 1,
+       valid=lambda arrays, params: _clear_of_jumps((2.5, arrays[0]), params)),
     Op("pow_int", lambda x: x ** 3, lambda a: a ** 3, "real", 1),
     Op("pow_float", lambda x: x ** 2.5, lambda a: a ** 2.5, "positive", 1),
     Op("pow_negative", lambda x: x ** -1.5, lambda a: a ** -1.5, "positive", 1),
@@ -244,6 +268,10 @@ REDUCE = [
        shapes=S.same_shapes, params=S.reduce_params),
     Op("sum_function", lambda x, dim, keepdim: tnp.sum(x, dim, keepdim=keepdim),
        _np_reduce(np.sum), "real", 1, shapes=S.same_shapes, params=S.reduce_params),
+    Op("prod", lambda x, dim, keepdim: x.prod(dim, keepdim), _np_reduce(np.prod), NEAR_ONE,
+       1, shapes=S.same_shapes, params=S.reduce_params),
+    Op("prod_function", lambda x, dim, keepdim: tnp.prod(x, dim, keepdim=keepdim),
+       _np_reduce(np.prod), NEAR_ONE, 1, shapes=S.same_shapes, params=S.reduce_params),
     Op("mean", lambda x, dim, keepdim: x.mean(dim, keepdim), _np_reduce(np.mean), "real", 1,
        shapes=S.same_shapes, params=S.reduce_params),
     Op("var", lambda x, dim, keepdim, correction: x.var(dim, None, keepdim, correction=correction),

@@ -77,3 +77,48 @@ def test_clamp_of_an_integer_tensor_with_integer_bounds_stays_integer_like_torch
     out = tnp.tensor([-1, 1, 2]).clamp(*bounds)
     assert out.dtype == np.int64
     np.testing.assert_array_equal(out.data, np.clip([-1, 1, 2], *bounds))
+
+
+# ---- floor division and remainder -----------------------------------------------------------
+
+DIVIDENDS = [[5.5, -3.25, 7.0, -7.5], [0.5, 2.0, -0.75, 9.0]]
+DIVISORS = [[2.0, 2.0, -3.0, -2.0], [-0.25, 3.0, 0.5, 4.0]]
+
+
+@pytest.mark.parametrize("name", ["floor_divide", "remainder"])
+def test_floor_divide_and_remainder_take_the_divisors_sign_like_torch(name):
+    torch = pytest.importorskip("torch")
+    a, b = np.array(DIVIDENDS), np.array(DIVISORS)
+    ours = getattr(tnp, name)(tnp.tensor(a), tnp.tensor(b)).numpy()
+    np.testing.assert_array_equal(ours, getattr(torch, name)(torch.tensor(a),
+                                                             torch.tensor(b)).numpy())
+    ints = getattr(tnp.tensor([7, -7, 7, -7]), name)(tnp.tensor([2, 2, -2, -2]))
+    assert ints.dtype == np.int64
+    np.testing.assert_array_equal(ints.numpy(), getattr(torch, name)(
+        torch.tensor([7, -7, 7, -7]), torch.tensor([2, 2, -2, -2])).numpy())
+
+
+def test_remainder_gradients_like_torch():
+    assert_same_as_torch(lambda a, b: a % b, lambda a, b: a % b, DIVIDENDS, DIVISORS)
+
+
+def test_floor_divide_passes_no_gradient():
+    # constant between its jumps: PyTorch raises in backward, floor(a / b) gives zero there
+    a = tnp.tensor(DIVIDENDS, requires_grad=True)
+    b = tnp.tensor(DIVISORS, requires_grad=True)
+    ((a // b) * 3 + a).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), np.ones_like(DIVIDENDS))
+    assert b.grad is None
+
+
+@pytest.mark.parametrize("op", [lambda a, b: a // b, lambda a, b: a % b])
+def test_integer_division_by_zero_raises_like_torch(op):
+    with pytest.raises(ZeroDivisionError, match="integer division by zero"):
+        op(tnp.tensor([4, 5]), tnp.tensor([2, 0]))
+    with pytest.raises(ZeroDivisionError):
+        op(tnp.tensor([4, 5]), 0)
+
+
+def test_floor_divide_of_shapes_that_do_not_broadcast_names_the_op():
+    with pytest.raises(ValueError, match=r"floor_divide: shapes \(2,\) and \(3,\)"):
+        tnp.ones(2) // tnp.ones(3)

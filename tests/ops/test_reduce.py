@@ -147,3 +147,59 @@ def test_logsumexp_and_softmax_of_integer_tensors_still_work():
     np.testing.assert_allclose(x.logsumexp(1).data, np.log(np.exp([[1, 5, 3], [2, 2, 9]])
                                                             .sum(1)))
     assert tnp.tensor(np.zeros((0, 3), np.int64)).softmax(1).shape == (0, 3)
+
+
+# ---- prod at zeros --------------------------------------------------------------------------
+
+WITH_ZEROS = [[2.0, 0.0, -3.0, 0.5], [0.0, 4.0, 0.0, 1.5], [1.0, -2.0, 3.0, 0.25]]
+
+
+def _products_of_others(x: np.ndarray, axis: int) -> np.ndarray:
+    """Each element's product of the other elements along `axis`, by leaving it out."""
+    moved = np.moveaxis(x, axis, -1)
+    out = np.empty_like(moved)
+    for index in np.ndindex(moved.shape):
+        line = moved[index[:-1]]
+        out[index] = np.prod(np.delete(line, index[-1]))
+    return np.moveaxis(out, -1, axis)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_prod_gradient_at_zeros_is_the_product_of_the_others(dim):
+    # rows with no zero, one zero and two zeros: never out / x, which is nan at a zero
+    x = tnp.tensor(WITH_ZEROS, dtype=tnp.float64, requires_grad=True)
+    x.prod(dim).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), _products_of_others(np.array(WITH_ZEROS), dim))
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1, (0, 1)])
+def test_prod_at_zeros_like_torch(dim):
+    if dim == (0, 1):  # torch.prod takes one dim: the product over both, as PyTorch's prod()
+        assert_same_as_torch(lambda t: t.prod(), lambda t: t.prod(dim), WITH_ZEROS)
+        return
+    call = (lambda t: t.prod()) if dim is None else (lambda t: t.prod(dim))
+    assert_same_as_torch(call, call, WITH_ZEROS)
+
+
+@pytest.mark.parametrize("zero_at", [None, 0, 2])
+def test_prod_second_derivatives_with_at_most_one_zero_pass_gradgradcheck(zero_at):
+    x = np.array([[1.5, -0.5, 2.0], [0.75, 1.25, -1.0]])
+    if zero_at is not None:
+        x[:, zero_at] = 0.0
+    tnp.gradgradcheck(lambda t: t.prod(1), tnp.tensor(x, requires_grad=True))
+
+
+def test_prod_with_create_graph_refuses_two_zeros_in_a_slice_naming_the_shape():
+    x = tnp.tensor([[0.0, 0.0, 2.0], [1.0, 2.0, 3.0]], requires_grad=True)
+    with pytest.raises(NotImplementedError, match=r"prod: .*two or more zeros.*\(2, 3\)"):
+        x.prod(1).sum().backward(create_graph=True)
+    x.prod(1).sum().backward()  # the first derivatives alone are exact: all 0 in that row
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.0, 0.0], [6.0, 3.0, 2.0]])
+
+
+def test_prod_of_integers_and_of_nothing_follow_numpy():
+    assert tnp.tensor([2, 3, 4], dtype=tnp.int32).prod().item() == 24
+    empty = tnp.zeros((0, 3), requires_grad=True)
+    np.testing.assert_array_equal(empty.prod(0).numpy(), [1.0, 1.0, 1.0])
+    empty.prod(0).sum().backward()
+    assert empty.grad.shape == (0, 3)

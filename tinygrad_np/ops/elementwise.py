@@ -148,6 +148,50 @@ class Pow(Function):
         return grad_a, grad_b
 
 
+class FloorDivide(Function):
+    """out = floor(a / b), Python's and PyTorch's `//`. The result is constant between the
+    jumps at multiples of b, so its derivative is zero wherever it exists: no gradient
+    reaches a or b (PyTorch raises in backward instead; floor(a / b) gives zero there too)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _check_integer_divisor("floor_divide", a, b)
+        return np.floor_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, None
+
+
+class Remainder(Function):
+    """out = a - b floor(a / b), with the sign of b (Python's and PyTorch's `%`);
+    d/da = 1,  d/db = -floor(a / b) (between the jumps at multiples of b)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _check_integer_divisor("remainder", a, b)
+        return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        return (grad if need_a else None), (-grad * (a.data // b.data) if need_b else None)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a, b):
+        need_a, need_b = ctx.needs_input_grad
+        return (grad if need_a else None), (-grad * (a // b) if need_b else None)
+
+
+def _check_integer_divisor(op: str, a: np.ndarray, b: np.ndarray) -> None:
+    """Integer division by zero is an error (as in PyTorch and Python); NumPy would give 0
+    with a warning. Float division by zero gives inf or nan, as NumPy and PyTorch do."""
+    if a.dtype.kind in "biu" and b.dtype.kind in "biu" and not np.all(b):
+        raise ZeroDivisionError(f"{op}: integer division by zero (the divisor, of shape "
+                                f"{b.shape}, holds a 0)")
+
+
 class Neg(Function):
     """out = -a"""
 

@@ -1,4 +1,4 @@
-"""Reductions along `dim`: Sum, Max (Min is -max(-a)), LogSumExp.
+"""Reductions along `dim`: Sum, Prod, Max (Min is -max(-a)), LogSumExp.
 
 Forward receives `axes` already normalized (a sorted tuple, or None for all). Backward
 reshapes the gradient to keepdim form and broadcasts it back over the reduced axes.
@@ -35,6 +35,59 @@ class Sum(Function):
     @staticmethod
     def backward_numpy(ctx, grad, a):
         return np.broadcast_to(np.reshape(grad, _keepdim_shape(a.shape, ctx.axes)), a.shape)
+
+
+class Prod(Function):
+    """out = Π a over axes;  d/da_i = Π_{j≠i} a_j, the product of the others in a_i's slice.
+    That product is taken as it is, never as out / a_i, so zeros are exact: a slice with
+    one zero sends the product of the rest to the zero's place and 0 elsewhere; with two
+    or more, every gradient in it is 0"""
+
+    @staticmethod
+    def forward(ctx, a, axes=None, keepdim=False):
+        ctx.axes = axes
+        return np.prod(a, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # differentiable (create_graph): the product of the others, as Tensor ops whose own
+        # derivatives are right. With z zeros in a slice and p = Π of its nonzero values:
+        # z = 0: others_i = p / a_i;  z = 1: p at the zero, a_zero p / a_i elsewhere (0, but
+        # its derivative by a_zero is p / a_i). z >= 2 would need the zeros' own products.
+        (a,) = ctx.inputs
+        axes, kshape = ctx.axes, _keepdim_shape(a.shape, ctx.axes)
+        is_zero = a.data == 0
+        zeros = is_zero.sum(axis=axes, keepdims=True)
+        if (zeros >= 2).any():
+            raise NotImplementedError(
+                f"prod: with create_graph, the gradient of a product over a slice holding two "
+                f"or more zeros is not implemented (input of shape {a.shape}); its first "
+                "derivatives are all 0, but their own derivatives are not")
+        nonzero = a.where(~is_zero, 1.0)
+        p = nonzero.prod(axes, keepdim=True)
+        zero_value = a.where(is_zero, 0.0).sum(axes, keepdim=True) + (zeros == 0)  # a_zero, or 1
+        others = (zero_value * p / nonzero).where(~is_zero, p)
+        return grad.reshape(kshape) * others
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return np.reshape(grad, _keepdim_shape(a.shape, ctx.axes)) * _product_of_others(a, ctx.axes)
+
+
+def _product_of_others(a: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
+    """For each element, the product of the other elements of its slice over `axes`: the
+    product of those before it times the product of those after it (exclusive cumulative
+    products from either end), with the reduced axes laid out as one."""
+    reduced = tuple(range(a.ndim)) if axes is None else axes
+    kept = tuple(i for i in range(a.ndim) if i not in reduced)
+    moved = np.transpose(a, kept + reduced)
+    lines = moved.reshape(moved.shape[:len(kept)] + (-1,))
+    before, after = np.ones_like(lines), np.ones_like(lines)
+    if lines.shape[-1] > 1:
+        np.cumprod(lines[..., :-1], axis=-1, out=before[..., 1:])
+        np.cumprod(lines[..., :0:-1], axis=-1, out=after[..., -2::-1])
+    others = (before * after).reshape(moved.shape)
+    return np.transpose(others, np.argsort(kept + reduced))
 
 
 class Max(Function):
