@@ -1,5 +1,5 @@
-"""Module, Parameter, Sequential and ModuleList: registration, traversal order and names,
-modes, zero_grad, repr, state_dict and load_state_dict (torch parity is in
+"""Module, Parameter, Sequential, ModuleList and ModuleDict: registration, traversal order
+and names, modes, zero_grad, repr, state_dict and load_state_dict (torch parity is in
 test_nn_vs_torch.py)."""
 
 from __future__ import annotations
@@ -468,6 +468,55 @@ def test_module_list_registers_its_modules():
     assert [n for n, _ in layers.named_parameters()][-2:] == ["2.weight", "2.bias"]
     layers[0] = nn.Identity()
     assert len(list(layers.parameters())) == 4
+
+
+def test_module_dict_registers_its_modules_under_their_keys():
+    heads = nn.ModuleDict({"digit": nn.Linear(4, 10)})
+    heads["parity"] = nn.Linear(4, 2)
+    assert "parity" in heads and "other" not in heads and len(heads) == 2
+    assert list(heads) == heads.keys() == ["digit", "parity"]
+    assert [n for n, _ in heads.named_parameters()] == ["digit.weight", "digit.bias",
+                                                        "parity.weight", "parity.bias"]
+    assert heads.values()[1] is heads["parity"] and heads.items()[0] == ("digit", heads.digit)
+    popped = heads.pop("digit")
+    assert isinstance(popped, nn.Linear) and heads.keys() == ["parity"]
+    heads.clear()
+    assert len(heads) == 0 and list(heads.parameters()) == []
+
+
+def test_module_dict_parameters_train_and_load_through_a_parent():
+    class TwoHeads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.heads = nn.ModuleDict([("a", nn.Linear(3, 2)), ("b", nn.Linear(3, 1))])
+
+        def forward(self, x):
+            return self.heads["a"](x).sum() + self.heads["b"](x).sum()
+
+    model = TwoHeads()
+    model(tnp.ones(4, 3)).backward()
+    assert all(p.grad is not None for p in model.parameters())
+    copy_ = TwoHeads()
+    copy_.load_state_dict(model.state_dict())
+    np.testing.assert_array_equal(copy_.heads["b"].weight.numpy(), model.heads.b.weight.numpy())
+
+
+def test_module_dict_refuses_bad_keys_and_values_naming_them():
+    heads = nn.ModuleDict()
+    with pytest.raises(KeyError, match="no module named 'missing'"):
+        heads["missing"]  # noqa: B018
+    with pytest.raises(KeyError, match="no module named 'missing'"):
+        del heads["missing"]
+    with pytest.raises(KeyError, match="'update' is already an attribute"):
+        heads["update"] = nn.ReLU()
+    with pytest.raises(TypeError, match="must be a str"):
+        heads[0] = nn.ReLU()
+    with pytest.raises(TypeError, match="must be a Module"):
+        heads["x"] = 3
+    with pytest.raises(TypeError, match=r"element 0 should be a \(name, module\) pair"):
+        nn.ModuleDict([nn.ReLU()])
+    with pytest.raises(TypeError, match="expected a mapping"):
+        heads.update(nn.Linear(2, 2))
 
 
 # ---- repr ------------------------------------------------------------------------------------

@@ -208,6 +208,8 @@ def model_pairs():
                 self.encoder = lib.Sequential(lib.Linear(4, 8), lib.LeakyReLU(0.1))
                 self.scale = lib.Parameter(torch.ones(8) if lib is torch.nn else tnp.ones(8))
                 self.heads = lib.ModuleList([lib.Linear(8, 2), lib.Linear(8, 3)])
+                self.towers = lib.ModuleDict({"wide": lib.Linear(8, 16), "act": lib.Tanh(),
+                                              "narrow": lib.Linear(16, 4, bias=False)})
                 self.loss = lib.CrossEntropyLoss(weight=(torch.ones(3) if lib is torch.nn
                                                          else tnp.ones(3)))
                 self.register_buffer("steps", torch.zeros(()) if lib is torch.nn
@@ -234,6 +236,19 @@ def test_state_dict_keys_and_shapes_match_torch(name):
 def test_repr_matches_torch(name):
     build = model_pairs()[name]
     assert repr(build(nn)) == repr(build(torch.nn))
+
+
+def test_module_dict_repr_and_order_match_torch():
+    def build(lib):
+        towers = lib.ModuleDict([("b", lib.Linear(2, 3)), ("a", lib.ReLU())])
+        towers.update({"c": lib.Linear(3, 1), "b": lib.Linear(2, 4)})  # b keeps its place
+        del towers["a"]
+        return towers
+
+    ours, theirs = build(nn), build(torch.nn)
+    assert repr(ours) == repr(theirs)
+    assert list(ours) == list(theirs) and list(ours.keys()) == list(theirs.keys())
+    assert list(ours.state_dict()) == list(theirs.state_dict())
 
 
 def test_activation_and_loss_reprs_match_torch():

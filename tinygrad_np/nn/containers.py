@@ -1,4 +1,5 @@
-"""Containers of modules: Sequential (runs its modules in order) and ModuleList (holds them)."""
+"""Containers of modules: Sequential (runs its modules in order), ModuleList (holds them by
+position) and ModuleDict (holds them by name)."""
 
 from __future__ import annotations
 
@@ -211,3 +212,83 @@ class ModuleList(_ModuleSequence):
             return ModuleList(list(self._modules.values())[index])
         return self._modules[self._key(index)]
 
+
+
+class ModuleDict(Module):
+    """A dict of modules whose parameters are registered under their keys; it keeps the
+    order of insertion and has no forward of its own.
+
+    Args:
+        modules: a mapping of name -> module, or an iterable of (name, module) pairs.
+
+    Example:
+        >>> from tinygrad_np import nn
+        >>> heads = nn.ModuleDict({"digit": nn.Linear(8, 10), "parity": nn.Linear(8, 2)})
+        >>> heads["parity"].out_features, list(heads), sorted(heads.state_dict())[:2]
+        (2, ['digit', 'parity'], ['digit.bias', 'digit.weight'])
+    """
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
+                 ) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        try:
+            return self._modules[key]
+        except KeyError:
+            raise KeyError(f"ModuleDict: no module named {key!r} (it has {list(self._modules)})"
+                           ) from None
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        self[key]  # noqa: B018 (the KeyError that names the keys)
+        self._forget(key)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._modules))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def keys(self) -> list[str]:
+        """The names, in order."""
+        return list(self._modules)
+
+    def values(self) -> list[Module]:
+        """The modules, in order."""
+        return list(self._modules.values())
+
+    def items(self) -> list[tuple[str, Module]]:
+        """(name, module) pairs, in order."""
+        return list(self._modules.items())
+
+    def pop(self, key: str) -> Module:
+        """Remove the module named `key` and return it."""
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self) -> None:
+        """Remove every module."""
+        for key in list(self._modules):
+            self._forget(key)
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add or replace modules from a mapping (in its order) or from (name, module)
+        pairs; a name already present keeps its place."""
+        if isinstance(modules, Module) and not isinstance(modules, ModuleDict):
+            raise TypeError(f"ModuleDict.update: expected a mapping or (name, module) pairs, "
+                            f"got a {type(modules).__name__}")
+        pairs = modules.items() if isinstance(modules, (Mapping, ModuleDict)) else modules
+        for i, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError(f"ModuleDict.update: element {i} should be a (name, module) "
+                                f"pair, got {pair!r}")
+            self[pair[0]] = pair[1]
