@@ -546,13 +546,17 @@ class Tensor:
         sizes in a list, which must add up to the dim's size. Each piece is a view."""
         axis = self._piece_dim(dim, "split")
         n = self.shape[axis]
-        if isinstance(split_size_or_sections, (int, np.integer)):
+        if is_integer(split_size_or_sections):
             step = int(split_size_or_sections)
             if step < 0 or (step == 0 and n):
                 raise ValueError(f"split: split_size must be positive, got {step}")
             sizes = [min(step, n - start) for start in range(0, n, step)] if n else [0]
         else:
-            sizes = [int(k) for k in split_size_or_sections]
+            sections = split_size_or_sections
+            if not isinstance(sections, (list, tuple)) or not all(map(is_integer, sections)):
+                raise TypeError(f"split: split_size_or_sections must be an int or a list of "
+                                f"ints, got {sections!r}")  # not 1.5 cut down to 1, nor True
+            sizes = [int(k) for k in sections]
             if sum(sizes) != n or min(sizes, default=0) < 0:
                 raise ValueError(f"split: sizes {sizes} do not add up to {n}, the size of "
                                  f"dim {dim} (shape {self.shape})")
@@ -563,7 +567,9 @@ class Tensor:
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         """At most `chunks` pieces of equal size along `dim` (the last may be smaller), as
         PyTorch's chunk: pieces of ceil(size / chunks)."""
-        if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        if not is_integer(chunks):
+            raise TypeError(f"chunk: chunks must be an int, got {chunks!r}")
+        if chunks <= 0:
             raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
         axis = self._piece_dim(dim, "chunk")
         n = self.shape[axis]

@@ -206,6 +206,20 @@ def test_split_sizes_that_do_not_add_up_are_refused_with_the_size():
         tnp.zeros(4, 2).split([1, 2])
 
 
+@pytest.mark.parametrize("sizes", [True, 2.0, [1.5, 2.5], [True, 3], "22"])
+def test_split_refuses_sizes_that_are_not_ints_like_torch(sizes):
+    # int() would have cut 1.5 down to 1 and taken True as 1: pieces no one asked for
+    with pytest.raises(TypeError, match="split: split_size_or_sections must be an int"):
+        tnp.zeros(4).split(sizes)
+
+
+@pytest.mark.parametrize("chunks, error", [(True, TypeError), (2.0, TypeError),
+                                           (0, ValueError), (-1, ValueError)])
+def test_chunk_refuses_a_count_that_is_not_a_positive_int_like_torch(chunks, error):
+    with pytest.raises(error, match="chunk: chunks must be"):
+        tnp.zeros(4).chunk(chunks)
+
+
 def test_max_and_min_of_a_tensor_are_elementwise_like_torch():
     a, b = tnp.tensor([1.0, 5.0]), tnp.tensor([3.0, 2.0])
     assert a.max(b).tolist() == [3.0, 5.0] and a.min(b).tolist() == [1.0, 2.0]
