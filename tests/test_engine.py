@@ -828,3 +828,18 @@ def test_fused_mlp_and_cross_entropy_give_each_gradient_its_inputs_shape_and_dty
     F.cross_entropy(logits, tnp.tensor([0, 1])).backward()
     for t in [x, *model.parameters()]:
         assert t.grad.shape == t.shape and t.grad.dtype == t.dtype, (t.shape, t.dtype)
+
+
+def test_grad_fills_retain_grad_tensors_on_its_paths_like_torch():
+    x = tnp.tensor([1.0, 2.0], requires_grad=True)
+    w = tnp.tensor([1.0, 1.0], requires_grad=True)
+    y, u = x * 3, w * 2
+    y.retain_grad()
+    u.retain_grad()
+    (dw,) = tnp.grad((y * u).sum(), w)
+    # u lies between the output and w and gets its gradient; y's branch never runs
+    assert dw.tolist() == [6.0, 12.0] and u.grad.tolist() == [3.0, 6.0] and y.grad is None
+    assert x.grad is None and w.grad is None  # leaves are untouched
+    (dy,) = tnp.grad((y * y).sum(), y)  # a retain_grad tensor asked for gets it too
+    assert dy.tolist() == [6.0, 12.0] and y.grad.tolist() == [6.0, 12.0]
+    assert y.grad is not dy  # its own copy: changing one leaves the other

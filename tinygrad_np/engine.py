@@ -152,11 +152,12 @@ def _on_paths_to(roots: Sequence[Tensor], wanted: dict) -> set[int]:
 
 def _note_gradient(t: Tensor, g, wanted: dict | None, captured: list,
                    create_graph: bool) -> None:
-    """A non-leaf's gradient as the walk reaches it: grad() keeps it when t is one of the
-    inputs asked for; backward() adds it to t.grad when t called retain_grad()."""
-    if wanted is None:
+    """A non-leaf's gradient as the walk reaches it: added to t.grad when t called
+    retain_grad() (by grad() too, as in PyTorch), and kept by grad() when t is one of the
+    inputs asked for."""
+    if t._retains_grad:
         _retain(t, g, create_graph)
-    else:
+    if wanted is not None:
         for position in wanted.get(id(t), ()):
             captured[position] = g
 
@@ -180,7 +181,8 @@ def run_backward(
 
     Without `inputs`, gradients are accumulated into the leaves' `.grad` (and into tensors
     that called retain_grad()). With `inputs`, their gradients are returned instead and no
-    `.grad` is touched. Unless retain_graph, each node is freed as soon as it has run.
+    leaf's `.grad` is touched (a tensor that called retain_grad() still gets its gradient,
+    as in PyTorch). Unless retain_graph, each node is freed as soon as it has run.
 
     With create_graph the gradients in flight are Tensors and every node runs its
     (differentiable) backward. Without it they are plain ndarrays and a node runs its
@@ -432,7 +434,8 @@ def grad(
     allow_unused: bool = False,
 ) -> tuple:
     """Gradients of `outputs` with respect to `inputs`, returned instead of stored in .grad.
-    Only the part of the graph between the outputs and the inputs is computed.
+    Only the part of the graph between the outputs and the inputs is computed (a tensor on
+    it that called retain_grad() gets its .grad, as in PyTorch).
 
     Args:
         outputs: a Tensor or a sequence of Tensors to differentiate.

@@ -265,7 +265,8 @@ class Tensor:
         return self
 
     def retain_grad(self) -> None:
-        """Keep this non-leaf tensor's gradient in .grad during backward()."""
+        """Keep this non-leaf tensor's gradient in .grad during backward() (and grad(),
+        when the tensor lies between the outputs and the inputs asked for)."""
         if not self._requires_grad:
             raise RuntimeError("retain_grad: the tensor does not require grad")
         self._retains_grad = True
