@@ -243,6 +243,31 @@ def test_iadd_on_leaf_requiring_grad_raises_outside_no_grad():
     assert w.tolist() == [0.5, 0.5] and w.is_leaf and w.requires_grad
 
 
+@pytest.mark.parametrize("change", [lambda v: v.add_(1), lambda v: v.zero_(),
+                                    lambda v: v.__setitem__(0, 5.0), lambda v: v.mul_(2)],
+                         ids=["add_", "zero_", "setitem", "mul_"])
+def test_view_made_under_no_grad_of_a_parameter_cannot_change_it_with_grad_on_like_torch(change):
+    w = tnp.ones(3, requires_grad=True)
+    with tnp.no_grad():
+        view = w[:2]
+    further = view.reshape(2, 1)  # a view of that view, made outside no_grad
+    for v in (view, further):
+        with pytest.raises(RuntimeError, match="view made under no_grad"):
+            change(v)
+    assert w.tolist() == [1.0, 1.0, 1.0]
+    with tnp.no_grad():  # both inside no_grad: the change is allowed, and reaches w
+        change(view)
+    assert w.tolist() != [1.0, 1.0, 1.0]
+
+
+def test_views_under_no_grad_of_tensors_without_grad_stay_writable():
+    buffer = tnp.ones(3)
+    with tnp.no_grad():
+        view = buffer[:2]
+    view.add_(1)
+    assert buffer.tolist() == [2.0, 2.0, 1.0]
+
+
 def test_in_place_update_with_wrong_shape_names_shapes():
     x = tnp.zeros(2, 3)
     with pytest.raises(ValueError, match=r"add_.*\(2, 3\).*\(4,\)"):

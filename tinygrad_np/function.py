@@ -96,6 +96,14 @@ def _has_views(t: Tensor) -> bool:
     return getrefcount is None or getrefcount(vc) > 3  # t's slot, vc, and the argument
 
 
+def _is_no_grad_view(t: Tensor) -> bool:
+    """True for a view, made under no_grad(), of a tensor that requires grad (or a view of
+    such a view): changing it in place while gradients are recorded would change that
+    tensor behind the graph's back, so Tensor._check_inplace refuses it, as PyTorch does.
+    The slot is set on such views only."""
+    return getattr(t, "_no_grad_view", False)
+
+
 def _shared_version(t: Tensor) -> list[int]:
     """t's counter, made its own first, for a view or alias that must see t's changes."""
     vc = t._vc
@@ -392,8 +400,11 @@ class Function:
         else:
             result = _make_tensor(out, False, None)
         if cls.is_view and np.may_share_memory(out, arrays[0]):
-            result._vc = _shared_version(inputs[0])
+            base = inputs[0]
+            result._vc = _shared_version(base)
             ctx._output_version = result._vc[0]
+            if not result._requires_grad and (base._requires_grad or _is_no_grad_view(base)):
+                result._no_grad_view = True  # see _is_no_grad_view
         return result
 
     # ---- what backward reads -------------------------------------------------------------

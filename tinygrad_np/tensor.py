@@ -22,6 +22,7 @@ from .function import (
     _UNCHANGED,
     _bump_version,
     _has_views,
+    _is_no_grad_view,
     _mode,
     _register_tensor_class,
     _replaced_version,
@@ -103,7 +104,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_requires_grad", "_grad", "_ctx", "_vc", "_retains_grad",
-                 "__weakref__")
+                 "_no_grad_view", "__weakref__")  # the last is set on some views only
     __array_ufunc__ = None  # `ndarray * Tensor` calls Tensor.__rmul__ instead of looping
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -678,6 +679,12 @@ class Tensor:
                 f"{self.shape}) is not supported, as backward would use the wrong values; use "
                 "the out-of-place form (x = x + y, tinygrad_np.where(mask, value, x)) instead"
             )
+        if _mode.grad_enabled and _is_no_grad_view(self):
+            raise RuntimeError(
+                f"{op}: this tensor (shape {self.shape}) is a view made under no_grad() of a "
+                "tensor that requires grad; changing it while gradients are recorded would "
+                "change that tensor without the graph knowing. Do both the view and the "
+                "change inside no_grad(), or both outside it")
         if not self._data.flags.writeable:
             raise RuntimeError(f"{op}: the tensor's data (shape {self.shape}) is read-only, "
                                "e.g. a broadcast view from expand(); clone() it first")
