@@ -268,6 +268,19 @@ def test_views_under_no_grad_of_tensors_without_grad_stay_writable():
     assert buffer.tolist() == [2.0, 2.0, 1.0]
 
 
+def test_a_copy_of_a_view_made_under_no_grad_is_writable_as_it_shares_nothing():
+    import copy
+    import pickle
+
+    w = tnp.ones(3, requires_grad=True)
+    with tnp.no_grad():
+        view = w[:2]
+    for copied in (copy.deepcopy(view), pickle.loads(pickle.dumps(view))):
+        copied.add_(1)
+        assert copied.tolist() == [2.0, 2.0]
+    assert w.tolist() == [1.0, 1.0, 1.0]
+
+
 def test_in_place_update_with_wrong_shape_names_shapes():
     x = tnp.zeros(2, 3)
     with pytest.raises(ValueError, match=r"add_.*\(2, 3\).*\(4,\)"):

@@ -96,12 +96,14 @@ def _has_views(t: Tensor) -> bool:
     return getrefcount is None or getrefcount(vc) > 3  # t's slot, vc, and the argument
 
 
-def _is_no_grad_view(t: Tensor) -> bool:
-    """True for a view, made under no_grad(), of a tensor that requires grad (or a view of
-    such a view): changing it in place while gradients are recorded would change that
-    tensor behind the graph's back, so Tensor._check_inplace refuses it, as PyTorch does.
-    The slot is set on such views only."""
-    return getattr(t, "_no_grad_view", False)
+def _no_grad_view_of(t: Tensor) -> Tensor | None:
+    """The tensor requiring grad whose memory t views, if t is a view of it made under
+    no_grad() (or a view of such a view) and still shares its memory (a copy or an
+    unpickled view does not). Changing t in place while gradients are recorded would change
+    that tensor behind the graph's back, so Tensor._check_inplace refuses it, as PyTorch
+    does. The slot is set on such views only."""
+    viewed = getattr(t, "_no_grad_view_of", None)
+    return viewed if viewed is not None and np.may_share_memory(t._data, viewed._data) else None
 
 
 def _shared_version(t: Tensor) -> list[int]:
@@ -403,8 +405,10 @@ class Function:
             base = inputs[0]
             result._vc = _shared_version(base)
             ctx._output_version = result._vc[0]
-            if not result._requires_grad and (base._requires_grad or _is_no_grad_view(base)):
-                result._no_grad_view = True  # see _is_no_grad_view
+            if not result._requires_grad:  # see _no_grad_view_of
+                viewed = base if base._requires_grad else _no_grad_view_of(base)
+                if viewed is not None:
+                    result._no_grad_view_of = viewed
         return result
 
     # ---- what backward reads -------------------------------------------------------------

@@ -22,8 +22,8 @@ from .function import (
     _UNCHANGED,
     _bump_version,
     _has_views,
-    _is_no_grad_view,
     _mode,
+    _no_grad_view_of,
     _register_tensor_class,
     _replaced_version,
     _shared_version,
@@ -104,7 +104,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_requires_grad", "_grad", "_ctx", "_vc", "_retains_grad",
-                 "_no_grad_view", "__weakref__")  # the last is set on some views only
+                 "_no_grad_view_of", "__weakref__")  # _no_grad_view_of: on some views only
     __array_ufunc__ = None  # `ndarray * Tensor` calls Tensor.__rmul__ instead of looping
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -679,7 +679,7 @@ class Tensor:
                 f"{self.shape}) is not supported, as backward would use the wrong values; use "
                 "the out-of-place form (x = x + y, tinygrad_np.where(mask, value, x)) instead"
             )
-        if _mode.grad_enabled and _is_no_grad_view(self):
+        if _mode.grad_enabled and _no_grad_view_of(self) is not None:
             raise RuntimeError(
                 f"{op}: this tensor (shape {self.shape}) is a view made under no_grad() of a "
                 "tensor that requires grad; changing it while gradients are recorded would "
