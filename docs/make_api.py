@@ -16,6 +16,7 @@ MODULES = [
     ("tinygrad_np.nn", "Modules and layers"),
     ("tinygrad_np.nn.functional", "Layer and loss functions"),
     ("tinygrad_np.nn.init", "Parameter initialization"),
+    ("tinygrad_np.nn.utils", "Gradient clipping"),
     ("tinygrad_np.optim", "Optimizers"),
     ("tinygrad_np.optim.lr_scheduler", "Learning-rate schedulers"),
     ("tinygrad_np.data", "Datasets and batches"),

@@ -9,9 +9,9 @@ import inspect
 import pytest
 
 from tinygrad_np import nn
-from tinygrad_np.nn import containers, functional, init, layers, loss, module, parameter
+from tinygrad_np.nn import containers, functional, init, layers, loss, module, parameter, utils
 
-MODULES = [nn, module, parameter, containers, layers, loss, functional, init]
+MODULES = [nn, module, parameter, containers, layers, loss, functional, init, utils]
 
 
 @pytest.mark.parametrize("mod", MODULES, ids=lambda m: m.__name__)
@@ -20,7 +20,7 @@ def test_docstring_examples_run(mod):
     assert result.failed == 0
 
 
-@pytest.mark.parametrize("mod", [nn, functional, init], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("mod", [nn, functional, init, utils], ids=lambda m: m.__name__)
 def test_every_public_name_has_a_docstring(mod):
     for name in mod.__all__:
         obj = getattr(mod, name)

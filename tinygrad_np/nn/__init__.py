@@ -12,7 +12,7 @@ Example:
     [(3, 4), (3,), (2, 3), (2,)]
 """
 
-from . import functional, init
+from . import functional, init, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import (
     GELU,
@@ -35,5 +35,5 @@ __all__ = [
     "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "GELU", "Identity",
     "IncompatibleKeys", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleDict",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
-    "functional", "init",
+    "functional", "init", "utils",
 ]
