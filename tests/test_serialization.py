@@ -208,6 +208,27 @@ def test_unsupported_values_are_refused_before_writing(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+def test_save_through_a_symlink_updates_its_target_and_keeps_the_link(tmp_path):
+    (tmp_path / "runs").mkdir()
+    target = tmp_path / "runs" / "ckpt-7.npz"
+    save({"step": np.array(6)}, target)
+    link = tmp_path / "latest.npz"
+    link.symlink_to(target)
+    save({"step": np.array(7)}, link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert load(target)["step"] == 7
+    assert sorted(os.listdir(tmp_path / "runs")) == ["ckpt-7.npz"]  # no temporary left
+
+
+def test_save_over_an_existing_file_keeps_its_permissions(tmp_path):
+    path = tmp_path / "private.npz"
+    save({"a": np.ones(1)}, path)
+    os.chmod(path, 0o600)
+    save({"a": np.zeros(1)}, path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert load(path)["a"] == 0
+
+
 def test_save_into_a_missing_directory_names_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         save({"a": np.ones(1)}, tmp_path / "no" / "x.npz")
