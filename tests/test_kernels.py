@@ -83,16 +83,21 @@ def test_sums_of_empty_arrays_are_zeros_of_the_other_length(sums, axis):
         assert not out.any()
 
 
-def test_the_kept_ones_vectors_are_read_only_and_bounded():
-    _kernels._kept_vectors.clear()
+def test_the_kept_ones_are_read_only_and_bounded(monkeypatch):
+    monkeypatch.setattr(_kernels, "_kept_vectors", {})
+    monkeypatch.setattr(_kernels, "_kept_views", {})
     column_sums(np.ones((5, 2), np.float32))
     (ones,) = _kernels._kept_vectors.values()
-    with pytest.raises(ValueError, match="read-only"):
-        ones[0] = 2.0
-    for n in range(1, 200):  # a batch size that never repeats
+    (view,) = _kernels._kept_views.values()
+    for kept in (ones, view):
+        with pytest.raises(ValueError, match="read-only"):
+            kept[0] = 2.0
+    for n in range(199, 0, -1):  # a batch size that never repeats (the vector grows once)
         column_sums(np.ones((n, 2), np.float32))
-    assert len(_kernels._kept_vectors) <= 64
+    assert len(_kernels._kept_vectors) == 1 and len(_kernels._kept_views) <= 64
     assert column_sums(np.ones((5, 2), np.float32)).tolist() == [5.0, 5.0]
+    assert row_sums(np.ones((2, 300), np.float32)).tolist() == [300.0, 300.0]  # grows again
+    assert len(_kernels._kept_views) == 1  # the views of the outgrown vector are dropped
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
@@ -158,6 +163,7 @@ def test_maximum_zero_keeps_nan_and_signs_zeros_as_numpy_does(dtype):
 def test_maximum_zero_beyond_the_kept_zeros_is_numpys_maximum(monkeypatch):
     monkeypatch.setattr(_kernels, "_ZEROS_LIMIT", 40)
     monkeypatch.setattr(_kernels, "_kept_vectors", {})
+    monkeypatch.setattr(_kernels, "_kept_views", {})
     small = np.arange(-15, 15, dtype=np.float32).reshape(3, 10)
     np.testing.assert_array_equal(maximum_zero(small), np.maximum(small, 0))
     big = np.arange(-30, 30, dtype=np.float32).reshape(6, 10)  # 60 elements: past the limit

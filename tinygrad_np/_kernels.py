@@ -18,29 +18,45 @@ float32, a (128, 128) or (128, 10) array:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # native float32 and float64 (a tuple's `in` tries identity first: NumPy's own descriptors
 # pass at once, an equal one, e.g. unpickled, after one comparison)
 _BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _kept_vectors: dict[tuple[int, np.dtype], np.ndarray] = {}  # (fill, dtype) -> read-only
+_kept_views: dict[tuple, np.ndarray] = {}  # (fill, shape, dtype) -> a view of one of those
 
 
-def _filled(fill: int, n: int, dtype: np.dtype) -> np.ndarray:
-    """n elements equal to `fill`, read-only: the start of a vector kept per fill and dtype
-    for the next call (a batch size repeats), made again when a longer one is asked for."""
+def _filled(fill: int, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An array of `shape` full of `fill`, read-only: a view of a vector kept per fill and
+    dtype, itself kept per shape for the next call (a batch's shapes repeat, and making a
+    view costs as much as the rest of the call)."""
+    view = _kept_views.get((fill, shape, dtype))
+    if view is None:
+        view = _new_view(fill, shape, dtype)
+    return view
+
+
+def _new_view(fill: int, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    n = math.prod(shape)
     kept = _kept_vectors.get((fill, dtype))
-    if kept is None or len(kept) < n:
-        kept = _kept_vectors[fill, dtype] = np.full(n, fill, dtype)
+    if kept is None or len(kept) < n:  # made again, longer: the views of the old one go,
+        kept = _kept_vectors[fill, dtype] = np.full(n, fill, dtype)  # so it is freed
         kept.flags.writeable = False
-    return kept[:n]
+        _kept_views.clear()
+    if len(_kept_views) >= 64:  # shapes that never repeat: keep a bounded number
+        _kept_views.clear()
+    view = _kept_views[fill, shape, dtype] = kept[:n].reshape(shape)
+    return view
 
 
 def column_sums(a: np.ndarray) -> np.ndarray:
     """Σ_i a[i, :] of a 2-D array: shape (a.shape[1],), a's dtype."""
     dtype = a.dtype
     if dtype in _BLAS_DTYPES:
-        return np.dot(_filled(1, a.shape[0], dtype), a)
+        return np.dot(_filled(1, a.shape[:1], dtype), a)
     return np.add.reduce(a, axis=0)
 
 
@@ -48,7 +64,7 @@ def row_sums(a: np.ndarray) -> np.ndarray:
     """Σ_j a[:, j] of a 2-D array: shape (a.shape[0],), a's dtype."""
     dtype = a.dtype
     if dtype in _BLAS_DTYPES:
-        return np.dot(a, _filled(1, a.shape[1], dtype))
+        return np.dot(a, _filled(1, a.shape[1:], dtype))
     return np.add.reduce(a, axis=1)
 
 
@@ -70,4 +86,4 @@ def maximum_zero(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     n = a.size
     if a.dtype.kind != "f" or n > _ZEROS_LIMIT:
         return np.maximum(a, 0, out=out)
-    return np.maximum(a, _filled(0, n, a.dtype).reshape(a.shape), out=out)
+    return np.maximum(a, _filled(0, a.shape, a.dtype), out=out)
