@@ -5,6 +5,9 @@ alias each other."""
 
 from __future__ import annotations
 
+import operator
+import re
+
 import numpy as np
 import pytest
 
@@ -232,6 +235,35 @@ def test_iadd_of_tensor_requiring_grad_into_plain_tensor_records_graph():
     total += w * w
     total.sum().backward()
     assert w.grad.tolist() == [2.0, 4.0]
+
+
+AUGMENTED = [("//=", operator.ifloordiv), ("%=", operator.imod), ("**=", operator.ipow)]
+
+
+@pytest.mark.parametrize("op, expected", [("//=", [3.0, -7.0]), ("%=", [1.0, -7.0]),
+                                          ("**=", [49.0, -7.0])])
+def test_floordiv_mod_pow_assignment_write_through_a_view_like_torch(op, expected):
+    base = tnp.tensor([7.0, -7.0])
+    view = base[:1]
+    result = dict(AUGMENTED)[op](view, 2)  # what `view //= 2` calls
+    assert result is view and base.tolist() == expected  # in place, as in PyTorch
+
+
+@pytest.mark.parametrize("op, augmented", AUGMENTED)
+def test_floordiv_mod_pow_assignment_refuse_a_parameter_outside_no_grad(op, augmented):
+    w = tnp.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=rf"{re.escape(op)}: a leaf tensor that requires"):
+        augmented(w, 2)  # it was rebound to a non-leaf result before
+    assert w.is_leaf and w.tolist() == [1.0, 1.0]
+
+
+def test_integer_floordiv_and_mod_assignment_by_zero_raise_like_torch():
+    x = tnp.tensor([4, 5])
+    with pytest.raises(ZeroDivisionError, match="//=: integer division by zero"):
+        x //= 0
+    with pytest.raises(ZeroDivisionError, match="%=: integer division by zero"):
+        x %= tnp.tensor([1, 0])
+    assert x.tolist() == [4, 5]
 
 
 def test_iadd_on_leaf_requiring_grad_raises_outside_no_grad():

@@ -54,6 +54,7 @@ from .ops.elementwise import (
     Sub,
     Tanh,
     Where,
+    _check_integer_divisor,
 )
 from .ops.linalg import MatMul
 from .ops.movement import Cat, Expand, GetItem, Permute, Reshape, SumTo
@@ -692,6 +693,8 @@ class Tensor:
     def _inplace(self, op: str, ufunc, other: Any) -> Tensor:
         self._check_inplace(op, other)
         value = other._data if isinstance(other, Tensor) else other
+        if ufunc is np.floor_divide or ufunc is np.remainder:
+            _check_integer_divisor(op, self._data, np.asarray(value))
         try:
             ufunc(self._data, value, out=self._data, casting="same_kind")
         except (ValueError, TypeError) as e:
@@ -772,6 +775,12 @@ class Tensor:
     def __imul__(self, other): return self._augmented("*=", np.multiply, Tensor.__mul__, other)
     def __itruediv__(self, other):
         return self._augmented("/=", np.true_divide, Tensor.__truediv__, other)
+
+    def __ifloordiv__(self, other):
+        return self._augmented("//=", np.floor_divide, Tensor.__floordiv__, other)
+
+    def __imod__(self, other): return self._augmented("%=", np.remainder, Tensor.__mod__, other)
+    def __ipow__(self, other): return self._augmented("**=", np.power, Tensor.__pow__, other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("setitem", value)
