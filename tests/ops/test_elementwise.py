@@ -102,13 +102,27 @@ def test_remainder_gradients_like_torch():
     assert_same_as_torch(lambda a, b: a % b, lambda a, b: a % b, DIVIDENDS, DIVISORS)
 
 
-def test_floor_divide_passes_no_gradient():
+def test_floor_divide_passes_zero_gradients():
     # constant between its jumps: PyTorch raises in backward, floor(a / b) gives zero there
     a = tnp.tensor(DIVIDENDS, requires_grad=True)
-    b = tnp.tensor(DIVISORS, requires_grad=True)
+    b = tnp.tensor([2.0, -3.0, 0.5, 4.0], requires_grad=True)  # broadcast over the rows
     ((a // b) * 3 + a).sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), np.ones_like(DIVIDENDS))
-    assert b.grad is None
+    np.testing.assert_array_equal(b.grad.numpy(), np.zeros(4))
+
+
+def test_sign_passes_zero_gradients_that_optimizers_see_like_torch():
+    torch = pytest.importorskip("torch")
+    ours = tnp.tensor([1.0, -2.0], requires_grad=True)
+    theirs = torch.tensor([1.0, -2.0], requires_grad=True)
+    for lib, x in ((tnp, ours), (torch, theirs)):
+        opt = lib.optim.SGD([x], lr=0.1, weight_decay=0.5)
+        (x.sign() * 3).sum().backward()
+        opt.step()  # the zero gradient is there, so weight decay acts
+    np.testing.assert_array_equal(ours.grad.numpy(), [0.0, 0.0])
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy())
+    (g,) = tnp.grad(ours.sign().sum(), ours)  # used, with a zero gradient: not "unused"
+    np.testing.assert_array_equal(g.numpy(), [0.0, 0.0])
 
 
 @pytest.mark.parametrize("op", [lambda a, b: a // b, lambda a, b: a % b])

@@ -150,8 +150,8 @@ class Pow(Function):
 
 class FloorDivide(Function):
     """out = floor(a / b), Python's and PyTorch's `//`. The result is constant between the
-    jumps at multiples of b, so its derivative is zero wherever it exists: no gradient
-    reaches a or b (PyTorch raises in backward instead; floor(a / b) gives zero there too)"""
+    jumps at multiples of b, so its derivative is zero wherever it exists: a and b get zero
+    gradients, as floor(a / b) gives them in PyTorch (whose `//` raises in backward)"""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -160,7 +160,15 @@ class FloorDivide(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return None, None
+        # zeros in grad's shape (the engine sums them to each input's), not grad * 0, which
+        # is nan where grad is inf; a constant, as the derivative of zero is zero
+        zeros = np.zeros_like(grad.data)
+        return zeros, zeros
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a, b):
+        zeros = np.zeros_like(grad)
+        return zeros, zeros
 
 
 class Remainder(Function):
@@ -298,7 +306,11 @@ class Abs(Function):
 
 
 class Sign(Function):
-    """out = sign(a); its derivative is zero wherever it exists"""
+    """out = sign(a); its derivative is zero wherever it exists, and a gets that zero
+    gradient (as in PyTorch: a parameter behind it still has a .grad, which optimizers
+    update with weight decay or momentum)"""
+
+    reads_input_values = False
 
     @staticmethod
     def forward(ctx, a):
@@ -306,7 +318,11 @@ class Sign(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return None
+        return np.zeros_like(grad.data)  # a constant (see FloorDivide)
+
+    @staticmethod
+    def backward_numpy(ctx, grad, a):
+        return np.zeros_like(grad)
 
 
 class Sin(Function):
