@@ -104,7 +104,10 @@ def test_the_kept_ones_are_read_only_and_bounded(monkeypatch):
 @given(data=st.data())
 def test_row_max_is_numpys_maximum_bit_for_bit(dtype, data):
     shape = data.draw(st.tuples(st.integers(0, 40), st.integers(1, 40)))
-    a = data.draw(hnp.arrays(dtype, shape))  # any values: NaN, infinities, signed zeros
+    if dtype == np.float16:  # hypothesis rejects many float16 draws (a flaky health check):
+        a = data.draw(hnp.arrays(np.uint16, shape)).view(np.float16)  # any bit pattern
+    else:
+        a = data.draw(hnp.arrays(dtype, shape))  # any values: NaN, infinities, signed zeros
     if data.draw(st.booleans()):
         a = np.asfortranarray(a)  # transposed logits are column-major
     out = row_max(a)
