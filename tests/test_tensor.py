@@ -523,9 +523,27 @@ def test_gradients_from_fused_ops_accumulate_and_sum_for_a_tied_weight():
 # ---- construction and conversion ------------------------------------------------------------
 
 
-def test_tensor_wraps_an_array_without_copy():
+def test_tensor_class_and_from_numpy_wrap_an_array_without_copy():
     a = np.ones(3)
-    assert tnp.tensor(a).numpy() is a
+    assert tnp.Tensor(a).numpy() is a and tnp.from_numpy(a).numpy() is a
+    with pytest.raises(TypeError, match="from_numpy: expected an np.ndarray, got list"):
+        tnp.from_numpy([1.0])
+
+
+def test_tensor_function_copies_an_array_like_torch_tensor():
+    # a reused batch buffer: the gradient is the one of the values the loss was computed
+    # from, and an in-place change of the tensor leaves the caller's array alone
+    buffer = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+    w = tnp.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    x = tnp.tensor(buffer)
+    loss = (w * x).sum()
+    buffer[:] = [7.0, 8.0, 9.0]  # the next batch, written into the same buffer
+    loss.backward()
+    assert w.grad.tolist() == [1.0, 2.0, 3.0]
+    x += 1
+    assert buffer.tolist() == [7.0, 8.0, 9.0]
+    assert tnp.tensor(np.float64(2.5)).dtype == np.float64  # a NumPy scalar keeps its dtype
+    assert tnp.tensor(buffer, dtype=np.float64).dtype == np.float64
 
 
 def test_detach_shares_data_and_leaves_the_graph():

@@ -11,6 +11,7 @@ import numpy as _np
 from .creation import (
     arange,
     eye,
+    from_numpy,
     full,
     full_like,
     ones,
@@ -84,13 +85,14 @@ bool_ = _np.bool_
 __all__ = [
     "__version__", "Function", "GradcheckError", "GraphReport", "Tensor", "abs", "arange",
     "argmax", "argmin", "bool_", "cat", "clamp", "cos", "data", "detect_anomaly", "enable_grad",
-    "exp", "eye", "flatten", "float32", "float64", "floor_divide", "full", "full_like", "grad",
-    "gradcheck", "gradgradcheck", "graph_report", "int32", "int64", "is_grad_enabled", "load",
-    "log", "log_softmax", "logsumexp", "manual_seed", "matmul", "maximum", "mean", "metrics",
-    "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "permute", "prod", "rand",
-    "rand_like", "randint", "randn", "randn_like", "relu", "remainder", "reshape", "save",
-    "set_grad_enabled", "sigmoid", "sin", "softmax", "sqrt", "squeeze", "stack", "sum", "tanh",
-    "tensor", "transpose", "unsqueeze", "where", "zeros", "zeros_like",
+    "exp", "eye", "flatten", "float32", "float64", "floor_divide", "from_numpy", "full",
+    "full_like", "grad", "gradcheck", "gradgradcheck", "graph_report", "int32", "int64",
+    "is_grad_enabled", "load", "log", "log_softmax", "logsumexp", "manual_seed", "matmul",
+    "maximum", "mean", "metrics", "minimum", "nn", "no_grad", "ones", "ones_like", "optim",
+    "permute", "prod", "rand", "rand_like", "randint", "randn", "randn_like", "relu",
+    "remainder", "reshape", "save", "set_grad_enabled", "sigmoid", "sin", "softmax", "sqrt",
+    "squeeze", "stack", "sum", "tanh", "tensor", "transpose", "unsqueeze", "where", "zeros",
+    "zeros_like",
 ]
 
 

@@ -16,8 +16,37 @@ from .tensor import Tensor
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """Make a Tensor (the same as Tensor(data, ...), spelled as in PyTorch)."""
+    """Make a Tensor from a number, a (nested) list or an array, always with its own copy
+    of the data, as torch.tensor: changing the array later changes neither the tensor nor
+    a gradient computed from it. (Tensor(ndarray) and from_numpy share the array instead.)
+
+    Example:
+        >>> import numpy as np
+        >>> import tinygrad_np as tnp
+        >>> a = np.array([1.0, 2.0], dtype=np.float32)
+        >>> t = tnp.tensor(a); a[0] = 5.0; t
+        tensor([1., 2.])
+    """
+    if isinstance(data, (np.ndarray, np.generic)):
+        data = np.array(data, dtype=dtype, copy=True)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A Tensor that shares `array`'s memory, as torch.from_numpy: no copy, so changes to
+    one show in the other. Change the array in place only while no graph that used the
+    tensor is waiting for backward (the tensor's version counter cannot see such changes).
+
+    Example:
+        >>> import numpy as np
+        >>> import tinygrad_np as tnp
+        >>> a = np.zeros(2, dtype=np.float32)
+        >>> t = tnp.from_numpy(a); t += 1; a
+        array([1., 1.], dtype=float32)
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected an np.ndarray, got {type(array).__name__}")
+    return Tensor(array)
 
 
 def _wrap(arr: np.ndarray, requires_grad: bool) -> Tensor:

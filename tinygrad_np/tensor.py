@@ -91,7 +91,8 @@ class Tensor:
 
     Args:
         data: a number, a (nested) list, or an ndarray. Python floats become float32; an
-            ndarray keeps its dtype and is wrapped without a copy.
+            ndarray keeps its dtype and is wrapped without a copy, as from_numpy (the
+            function tensor() copies it, as torch.tensor).
         requires_grad: record operations on this tensor so backward() can fill `.grad`.
         dtype: convert the data to this NumPy dtype first.
 
@@ -687,8 +688,9 @@ class Tensor:
                 "change that tensor without the graph knowing. Do both the view and the "
                 "change inside no_grad(), or both outside it")
         if not self._data.flags.writeable:
-            raise RuntimeError(f"{op}: the tensor's data (shape {self.shape}) is read-only, "
-                               "e.g. a broadcast view from expand(); clone() it first")
+            raise RuntimeError(f"{op}: the tensor's data (shape {self.shape}) is read-only "
+                               "(e.g. a broadcast view from expand(), or a DataLoader batch, "
+                               "a view of the dataset); clone() it first")
 
     def _inplace(self, op: str, ufunc, other: Any) -> Tensor:
         self._check_inplace(op, other)

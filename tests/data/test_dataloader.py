@@ -67,6 +67,22 @@ def test_unshuffled_batches_are_in_order_and_views():
     assert all(np.shares_memory(b, x) for b in batches)
 
 
+def test_an_in_place_change_of_an_unshuffled_batch_cannot_reach_the_dataset():
+    import tinygrad_np as tnp
+
+    x = np.arange(8, dtype=np.float32).reshape(4, 2)
+    (batch,) = [b for b, _ in DataLoader(x, np.arange(4), batch_size=4)]
+    with pytest.raises(ValueError, match="read-only"):
+        batch -= 1  # NumPy's own refusal
+    with pytest.raises(RuntimeError, match="read-only.*DataLoader batch.*clone"):
+        t = tnp.Tensor(batch)
+        t -= 1
+    assert x[0].tolist() == [0.0, 1.0] and x.flags.writeable  # the dataset is untouched
+    copied = tnp.tensor(batch)  # a copy of its own can change
+    copied -= 1
+    assert copied[0].tolist() == [-1.0, 0.0]
+
+
 def test_single_array_yields_arrays_not_tuples():
     batch = next(iter(DataLoader(np.arange(5), batch_size=2)))
     assert isinstance(batch, np.ndarray) and batch.tolist() == [0, 1]

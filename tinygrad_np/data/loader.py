@@ -24,6 +24,11 @@ def _holds_arrays(value: Any) -> bool:
         hasattr(v, "__array__") and np.ndim(v) >= 1 for v in value)
 
 
+def _read_only(view: np.ndarray) -> np.ndarray:
+    view.flags.writeable = False  # the view only: the dataset array itself stays writable
+    return view
+
+
 def _as_array(value: Any, i: int) -> np.ndarray:
     try:
         a = np.asarray(value)
@@ -37,8 +42,10 @@ class DataLoader:
 
     Each epoch (each ``iter(loader)``) shuffles with one permutation drawn from the loader's
     own ``np.random.Generator(PCG64(seed))``, so a fixed seed gives the same sequence of epochs
-    and consecutive epochs differ. Without shuffling, batches are slices (views, no copy); with
-    it, each batch is one fancy index per array.
+    and consecutive epochs differ. Without shuffling, batches are slices of the arrays (views,
+    no copy), made read-only so that an in-place change of a batch (``x -= mean`` on
+    ``Tensor(batch)``) cannot change the dataset for the next epoch; with it, each batch is
+    one fancy index per array, a copy of its own.
 
     Args:
         *arrays: NumPy arrays (or objects with ``__array__``, such as tensors), all of the same
@@ -127,7 +134,7 @@ class DataLoader:
         bs = self.batch_size
         for start in range(0, len(self) * bs, bs):
             if order is None:
-                batch = tuple(a[start : start + bs] for a in self.arrays)
+                batch = tuple(_read_only(a[start : start + bs]) for a in self.arrays)
             else:
                 idx = order[start : start + bs]
                 batch = tuple(a[idx] for a in self.arrays)
