@@ -57,12 +57,12 @@ def one_dim(ndim: int):
 
 def dims(ndim: int):
     """`dim` as reductions take it: None, an int, or a tuple of distinct dims (mixing
-    negative and positive spellings)."""
+    negative and positive spellings); the empty tuple means every dim, as None does."""
     if ndim == 0:
         return st.sampled_from([None, 0, -1, ()])
     tuples = st.lists(st.integers(0, ndim - 1), unique=True, min_size=1, max_size=ndim).flatmap(
         lambda axes: st.tuples(*[st.sampled_from([a, a - ndim]) for a in axes]))
-    return st.one_of(st.none(), one_dim(ndim), tuples)
+    return st.one_of(st.none(), st.just(()), one_dim(ndim), tuples)
 
 
 def reduce_params(input_shapes):
@@ -75,14 +75,15 @@ def dim_param(input_shapes):
 
 
 def numpy_axis(dim, ndim: int):
-    """Our `dim` in NumPy's words: 0-d arrays take no axis."""
-    if ndim == 0 or dim is None:
+    """Our `dim` in NumPy's words: 0-d arrays take no axis, and () is every axis (NumPy's
+    axis=() is none)."""
+    if ndim == 0 or dim is None or dim == ():
         return None
     return dim
 
 
 def reduced_count(shape, dim) -> int:
-    if dim is None or len(shape) == 0:
+    if dim is None or dim == () or len(shape) == 0:
         return int(np.prod(shape))
     axes = (dim,) if isinstance(dim, int) else dim
     return int(np.prod([shape[a] for a in axes]))

@@ -12,14 +12,22 @@ from ._kernels import column_sums
 Dim = int | Sequence[int] | None
 
 
-def normalize_dim(dim: Dim, ndim: int, op: str) -> tuple[int, ...] | None:
+def normalize_dim(dim: Dim, ndim: int, op: str, empty_is_all: bool = True
+                  ) -> tuple[int, ...] | None:
     """Turn `dim` (None, an int or a sequence of ints, negatives allowed) into sorted axes.
 
-    None means every axis and is returned as None, which NumPy reads the same way.
+    None means every axis and is returned as None, which NumPy reads the same way. So does
+    an empty sequence, as PyTorch's reductions read it (x.sum(dim=()) is x.sum()), unless
+    empty_is_all is False (squeeze(()) squeezes nothing, as in PyTorch).
     """
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    try:
+        dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    except TypeError:  # not iterable: a float, a string of one char would pass below
+        raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}") from None
+    if not dims and empty_is_all:
+        return None
     axes = []
     for d in dims:
         if not isinstance(d, (int, np.integer)) or isinstance(d, bool):

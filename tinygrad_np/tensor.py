@@ -532,7 +532,7 @@ class Tensor:
 
     def squeeze(self, dim: Any = None) -> Tensor:
         """Drop dimensions of size 1 (all, or those in `dim`; others are left as they are)."""
-        axes = normalize_dim(dim, self.ndim, "squeeze")
+        axes = normalize_dim(dim, self.ndim, "squeeze", empty_is_all=False)
         shape = tuple(n for i, n in enumerate(self.shape)
                       if n != 1 or (axes is not None and i not in axes))
         return self.reshape(shape)

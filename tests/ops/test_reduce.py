@@ -203,3 +203,29 @@ def test_prod_of_integers_and_of_nothing_follow_numpy():
     np.testing.assert_array_equal(empty.prod(0).numpy(), [1.0, 1.0, 1.0])
     empty.prod(0).sum().backward()
     assert empty.grad.shape == (0, 3)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "var", "std"])
+@pytest.mark.parametrize("dim", [(), []])
+def test_an_empty_dim_reduces_every_dim_like_torch(name, dim):
+    x = [[1.0, 3.0, 4.0], [2.0, -2.0, 0.5]]
+    if name in ("var", "std"):
+        # torch 2.13's own gradient of var(dim=()) is inf (its backward counts no elements):
+        # the values are torch's, the gradients those of the full reduction
+        torch = pytest.importorskip("torch")
+        ours = getattr(tnp.tensor(x, dtype=tnp.float64), name)(dim)
+        assert ours.item() == pytest.approx(getattr(torch.tensor(x), name)(dim).item())
+        assert_same_as_torch(lambda t: getattr(t, name)(), lambda t: getattr(t, name)(dim), x)
+    else:
+        assert_same_as_torch(lambda t: getattr(t, name)(dim), lambda t: getattr(t, name)(dim), x)
+    assert getattr(tnp.tensor(x), name)(dim, keepdim=True).shape == (1, 1)
+
+
+def test_squeeze_of_an_empty_dim_squeezes_nothing_like_torch():
+    assert tnp.ones(2, 1, 3).squeeze(()).shape == (2, 1, 3)
+
+
+@pytest.mark.parametrize("dim", [1.0, "a", (0.5,)])
+def test_a_dim_that_is_not_an_int_is_refused_naming_the_op(dim):
+    with pytest.raises(TypeError, match="sum: dim must be an int or a tuple of ints"):
+        tnp.ones(2, 3).sum(dim)
