@@ -546,6 +546,24 @@ def test_tensor_function_copies_an_array_like_torch_tensor():
     assert tnp.tensor(buffer, dtype=np.float64).dtype == np.float64
 
 
+def test_full_takes_its_dtype_from_the_fill_value_like_torch():
+    torch = pytest.importorskip("torch")
+    for value in (7, True, 0.5):
+        ours, theirs = tnp.full((2, 3), value), torch.full((2, 3), value)
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert tnp.full((2,), 7, dtype=tnp.float64).dtype == np.float64
+
+
+def test_view_shares_memory_or_refuses_like_torch():
+    x = tnp.zeros(2, 3)
+    x.view(3, 2)[0, 0] = 5.0  # a view: the change reaches x
+    assert x[0, 0].item() == 5.0
+    with pytest.raises(RuntimeError, match=r"view: .*shape \(3, 2\).*\(6,\).*reshape\(\)"):
+        x.T.view(-1)  # a copy would be needed: writes through it would be lost
+    assert x.T.reshape(-1).shape == (6,)
+
+
 def test_detach_shares_data_and_leaves_the_graph():
     x = tnp.ones(2, requires_grad=True)
     d = (x * 2).detach()

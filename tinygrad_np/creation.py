@@ -12,7 +12,7 @@ import numpy as np
 
 from ._shapes import as_shape
 from .random import generator
-from .tensor import Tensor
+from .tensor import Tensor, _to_array
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
@@ -63,10 +63,19 @@ def ones(*size: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Te
     return _wrap(np.ones(as_shape(size, "ones"), dtype=dtype), requires_grad)
 
 
-def full(size: Any, fill_value: float, dtype: Any = np.float32,
+def full(size: Any, fill_value: float, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:
-    """A tensor of shape `size` filled with `fill_value`."""
+    """A tensor of shape `size` filled with `fill_value`; without a dtype, the fill value's
+    kind decides it, as in PyTorch: a bool gives bool, an int int64, a float float32.
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> tnp.full((2,), 7).dtype, tnp.full((2,), True).dtype, tnp.full((2,), 0.5).dtype
+        (dtype('int64'), dtype('bool'), dtype('float32'))
+    """
     shape = as_shape((size,), "full")
+    if dtype is None:
+        dtype = _to_array(fill_value).dtype  # Tensor()'s rule for a Python number
     return _wrap(np.full(shape, fill_value, dtype=dtype), requires_grad)
 
 

@@ -498,7 +498,17 @@ class Tensor:
         new = reshape_shape(self.shape, self.numel(), as_shape(shape, "reshape"), "reshape")
         return self if new == self.shape else Reshape.apply(self, shape=new)
 
-    view = reshape
+    def view(self, *shape: Any) -> Tensor:
+        """reshape, for a tensor whose memory can take the new shape without a copy (as
+        PyTorch's view): the result shares this tensor's memory, or an error says to use
+        reshape (a transposed or sliced tensor often cannot be viewed)."""
+        out = self.reshape(*shape)
+        if out._data.size and not np.may_share_memory(out._data, self._data):
+            raise RuntimeError(
+                f"view: this tensor of shape {self.shape} cannot be viewed as shape "
+                f"{out.shape} without a copy (its memory is laid out transposed or "
+                "sliced); use reshape(), which copies when it must")
+        return out
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dimensions start_dim..end_dim into one."""
