@@ -51,10 +51,28 @@ def test_empty_parameter_list_raises_value_error(cls):
         cls([])
 
 
-def test_parameter_that_does_not_require_grad_raises_value_error():
-    with pytest.raises(ValueError, match=r"parameter 1 of group 0 \(shape \(2,\)\) does not "
-                                         "require grad"):
-        optim.SGD([tnp.ones(2, requires_grad=True), tnp.ones(2)])
+def test_integer_parameter_raises_type_error():
+    with pytest.raises(TypeError, match=r"parameter 1 of group 0 \(shape \(2,\)\) is int64; "
+                                        "only floating-point"):
+        optim.SGD([tnp.ones(2, requires_grad=True), tnp.arange(2)])
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop])
+def test_frozen_parameters_are_accepted_and_skipped_until_unfrozen_like_torch(cls):
+    # the usual fine-tuning setup: every parameter to the optimizer, some of them frozen
+    lin = tnp.nn.Linear(2, 2)
+    lin.weight.requires_grad_(False)
+    frozen = lin.weight.numpy().copy()
+    opt = cls(lin.parameters(), lr=0.1)
+    lin(tnp.ones(1, 2)).sum().backward()
+    opt.step()
+    assert lin.weight.grad is None and np.array_equal(lin.weight.numpy(), frozen)
+    assert lin.weight not in opt.state or not opt.state[lin.weight]
+    lin.weight.requires_grad_(True)  # unfrozen later: now it trains
+    opt.zero_grad()
+    lin(tnp.ones(1, 2)).sum().backward()
+    opt.step()
+    assert not np.array_equal(lin.weight.numpy(), frozen)
 
 
 def test_parameter_listed_twice_raises_value_error():

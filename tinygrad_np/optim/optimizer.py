@@ -100,9 +100,11 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: can only optimize Tensors, but parameter {i} of "
                                 f"group {len(self.param_groups)} is a {type(p).__name__}")
-            if not p.requires_grad:
-                raise ValueError(f"{name}: parameter {i} of group {len(self.param_groups)} "
-                                 f"(shape {p.shape}) does not require grad")
+            if p.dtype.kind != "f":  # it can never have a gradient (a frozen float
+                # parameter is accepted and skipped while it has none, as in PyTorch)
+                raise TypeError(f"{name}: parameter {i} of group {len(self.param_groups)} "
+                                f"(shape {p.shape}) is {p.dtype}; only floating-point "
+                                "tensors can be optimized")
             if not p.is_leaf:
                 raise ValueError(f"{name}: can't optimize a non-leaf tensor (parameter {i} of "
                                  f"group {len(self.param_groups)}, shape {p.shape}); "
