@@ -116,6 +116,29 @@ def test_softmax_module_defaults_to_the_last_dim():
     np.testing.assert_array_equal(nn.Softmax()(x).data, x.softmax(-1).data)
 
 
+@pytest.mark.parametrize("shape", [(5,), (2, 5)])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_without_dim_takes_pytorchs_implicit_dim_for_up_to_two_dims(shape, name):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    ours = getattr(nn.functional, name)(tnp.tensor(x)).numpy()
+    with pytest.warns(UserWarning, match="[Ii]mplicit dimension"):
+        theirs = getattr(torch.nn.functional, name)(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("make", [lambda x: nn.functional.softmax(x),
+                                  lambda x: nn.functional.log_softmax(x),
+                                  lambda x: nn.Softmax()(x), lambda x: nn.LogSoftmax()(x)])
+def test_softmax_without_dim_of_3d_or_4d_input_asks_for_one(make):
+    # PyTorch would pick dim 0 (3-D) or 1 (4-D) with a deprecation warning
+    for shape in [(2, 3, 4), (2, 3, 4, 5)]:
+        with pytest.raises(ValueError, match=rf"softmax: pass dim for an input of shape "
+                                             rf"\({shape[0]}, {shape[1]}"):
+            make(tnp.ones(*shape))
+    assert nn.Softmax(dim=1)(tnp.ones(2, 3, 4)).shape == (2, 3, 4)
+
+
 # ---- Linear ----------------------------------------------------------------------------------
 
 

@@ -106,14 +106,28 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
-    """exp(x) / Σ exp(x) along dim, max-shifted so it never overflows."""
-    return input.softmax(dim)
+def softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+    """exp(x) / Σ exp(x) along dim, max-shifted so it never overflows. Without dim, the
+    last of a 1-D or 2-D input (PyTorch's choice too); other inputs need one."""
+    return input.softmax(_softmax_dim(input, dim, "softmax"))
 
 
-def log_softmax(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
-    """x - logsumexp(x) along dim, stable for logits of any size."""
-    return input.log_softmax(dim)
+def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+    """x - logsumexp(x) along dim, stable for logits of any size. Without dim, the last of
+    a 1-D or 2-D input (PyTorch's choice too); other inputs need one."""
+    return input.log_softmax(_softmax_dim(input, dim, "log_softmax"))
+
+
+def _softmax_dim(input: Tensor, dim: int | None, op: str) -> int:  # noqa: A002
+    """dim, or the one PyTorch implies where that is the last: for up to 2 dims. PyTorch
+    implies dim 0 for 3-D input and 1 for 4-D ((N, C, H, W): the channels), with a
+    deprecation warning; a silent guess either way would normalise the wrong axis."""
+    if dim is not None:
+        return dim
+    if input.ndim <= 2:
+        return -1
+    raise ValueError(f"{op}: pass dim for an input of shape {input.shape} (PyTorch's "
+                     "implicit dim for 3-D and 4-D input, 0 and 1, is deprecated)")
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002

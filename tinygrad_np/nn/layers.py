@@ -144,9 +144,10 @@ class GELU(Module):
 
 
 class Softmax(Module):
-    """exp(x) / Σ exp(x) along dim (default: the last), stable for logits of any size."""
+    """exp(x) / Σ exp(x) along dim, stable for logits of any size. Without dim: the last of
+    a 1-D or 2-D input, as in PyTorch; other inputs need one (see functional.softmax)."""
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
@@ -158,9 +159,10 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """x - logsumexp(x) along dim (default: the last), stable for logits of any size."""
+    """x - logsumexp(x) along dim, stable for logits of any size. Without dim: the last of
+    a 1-D or 2-D input, as in PyTorch; other inputs need one."""
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
