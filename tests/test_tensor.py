@@ -564,6 +564,19 @@ def test_view_shares_memory_or_refuses_like_torch():
     assert x.T.reshape(-1).shape == (6,)
 
 
+@pytest.mark.parametrize("name", ["any", "all"])
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (1, True), ((0, 1), False)])
+def test_any_all_give_bool_tensors_over_dim_like_torch(name, dim, keepdim):
+    torch = pytest.importorskip("torch")
+    values = [[1.0, -1.0, 0.0], [1.0, 1.0, 2.0]]
+    ours = getattr(tnp.tensor(values) > 0, name)(dim, keepdim)
+    t = torch.tensor(values) > 0
+    theirs = getattr(t, name)() if dim is None else getattr(t, name)(dim, keepdim)
+    assert isinstance(ours, tnp.Tensor) and ours.dtype == np.bool_
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert bool(getattr(tnp.tensor(values) > 0, name)()) == bool(getattr(t, name)())
+
+
 def test_detach_shares_data_and_leaves_the_graph():
     x = tnp.ones(2, requires_grad=True)
     d = (x * 2).detach()

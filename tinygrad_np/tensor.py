@@ -857,8 +857,17 @@ class Tensor:
                                "ambiguous; use .any() or .all()")
         return bool(self._data.item())
 
-    def any(self) -> bool: return bool(self._data.any())
-    def all(self) -> bool: return bool(self._data.all())
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Whether any element (over `dim`, an int or a tuple, or all) is nonzero: a bool
+        tensor, as in PyTorch (`if x.any():` reads its one element)."""
+        axes = normalize_dim(dim, self.ndim, "any")
+        return Tensor._make(np.asarray(self._data.any(axis=axes, keepdims=keepdim)), False, None)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Whether every element (over `dim`, an int or a tuple, or all) is nonzero: a bool
+        tensor, as in PyTorch."""
+        axes = normalize_dim(dim, self.ndim, "all")
+        return Tensor._make(np.asarray(self._data.all(axis=axes, keepdims=keepdim)), False, None)
 
     def __iter__(self):
         if self.ndim == 0:
