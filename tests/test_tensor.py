@@ -618,6 +618,22 @@ def test_python_conversions():
 # ---- construction from a tensor, constants, promotion (PyTorch's rules) -------------------
 
 
+def test_cat_stack_and_where_promote_integers_to_the_float_like_torch():
+    torch = pytest.importorskip("torch")
+    pairs = [(lambda L, i, f, c: L.cat([i, f])), (lambda L, i, f, c: L.stack([f, i])),
+             (lambda L, i, f, c: L.where(c, i, f)), (lambda L, i, f, c: L.where(c, i, 0.5)),
+             (lambda L, i, f, c: L.cat([c, i])), (lambda L, i, f, c: L.where(c, 1, 2))]
+    for make in pairs:
+        ours = make(tnp, tnp.tensor([1, 2]), tnp.tensor([0.5, 1.5]), tnp.tensor([True, False]))
+        theirs = make(torch, torch.tensor([1, 2]), torch.tensor([0.5, 1.5]),
+                      torch.tensor([True, False]))
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    x = tnp.tensor([1.0, 2.0], requires_grad=True)  # the float side keeps its gradient
+    tnp.cat([x, tnp.tensor([3])]).sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+
+
 def test_tensor_of_a_tensor_is_a_copy_so_changing_it_leaves_the_graph_right():
     x = tnp.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = (x * x).sum()

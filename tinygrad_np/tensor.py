@@ -988,6 +988,8 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTo
     if not isinstance(like, Tensor):
         like = Tensor(input)  # Python numbers: float32 (or int64), as Tensor() makes them
     a, b = like._operand(input), like._operand(other)
+    if a.dtype != b.dtype:  # PyTorch's promotion, as the arithmetic operators follow it
+        a, b = _common_dtype([a, b])
     return Where.apply(a, b, cond=cond)
 
 
@@ -1004,7 +1006,18 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
     rest = {t.shape[:axis] + t.shape[axis + 1 :] for t in tensors}
     if len(rest) > 1:
         raise ValueError(f"cat: shapes {[t.shape for t in tensors]} differ outside dim {dim}")
-    return Cat.apply(*tensors, dim=axis)
+    return Cat.apply(*_common_dtype(tensors), dim=axis)
+
+
+def _common_dtype(tensors: list[Tensor]) -> list[Tensor]:
+    """The tensors in one dtype, by PyTorch's rule: floats win over integers and bools, in
+    the widest float among them (int64 with float32 is float32; NumPy would say float64)."""
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) == 1:
+        return tensors
+    floats = [d for d in dtypes if d.kind in "fc"]
+    target = np.result_type(*floats) if floats else np.result_type(*dtypes)
+    return [t.to(target) for t in tensors]
 
 
 def stack(tensors: Any, dim: int = 0) -> Tensor:
