@@ -555,6 +555,16 @@ def test_full_takes_its_dtype_from_the_fill_value_like_torch():
     assert tnp.full((2,), 7, dtype=tnp.float64).dtype == np.float64
 
 
+def test_randint_takes_pytorchs_two_forms():
+    tnp.manual_seed(0)
+    low_high = tnp.randint(3, 6, (200,)).numpy()
+    high_only = tnp.randint(4, (2, 100)).numpy()  # randint(high, size): low 0
+    assert set(low_high.tolist()) == {3, 4, 5} and high_only.shape == (2, 100)
+    assert set(high_only.ravel().tolist()) == {0, 1, 2, 3} and high_only.dtype == np.int64
+    with pytest.raises(ValueError, match=r"randint: high \(2\) must be greater than low"):
+        tnp.randint(2, 2, (3,))
+
+
 def test_view_shares_memory_or_refuses_like_torch():
     x = tnp.zeros(2, 3)
     x.view(3, 2)[0, 0] = 5.0  # a view: the change reaches x
@@ -677,6 +687,8 @@ def test_gradient_reaches_a_float_tensor_multiplied_by_an_int_tensor():
     (lambda: tnp.tensor([1, 2]).fill_(2.5), "fill_: cannot update a tensor of shape (2,)"),
     (lambda: tnp.stack([tnp.ones(3), tnp.ones(3)], dim=2), "stack: dim 2 is out of range"),
     (lambda: tnp.zeros(3).clamp_(), "clamp_: at least one of min and max"),
+    (lambda: tnp.ones(2, 3).clamp(min=tnp.zeros(4)),
+     "clamp: the bounds' shapes [(4,)] do not broadcast to the input's shape (2, 3)"),
 ])
 def test_bad_in_place_and_shape_calls_name_the_op(call, message):
     with pytest.raises((ValueError, IndexError)) as info:

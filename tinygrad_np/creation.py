@@ -110,9 +110,22 @@ def randn(*size: Any, dtype: Any = np.float32, requires_grad: bool = False) -> T
     return _wrap(arr, requires_grad)
 
 
-def randint(low: int, high: int, size: Any, dtype: Any = np.int64) -> Tensor:
-    """Integers uniformly drawn from [low, high)."""
+def randint(low: int, high: Any, size: Any = None, dtype: Any = np.int64) -> Tensor:
+    """Integers uniformly drawn from [low, high), as PyTorch's randint(low, high, size) or
+    randint(high, size) (low 0).
+
+    Example:
+        >>> import tinygrad_np as tnp
+        >>> tnp.randint(10, (2, 3)).shape, tnp.randint(5, 7, (4,)).numpy().min() >= 5
+        ((2, 3), True)
+    """
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint: expected randint(low, high, size) or randint(high, size)")
     shape = as_shape((size,), "randint")
+    if not high > low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     return Tensor(generator().integers(low, high, shape, dtype=dtype))
 
 

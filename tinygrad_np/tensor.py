@@ -17,7 +17,7 @@ import numpy as np
 from . import engine
 from ._args import is_integer
 from ._indexing import _integers_first, _normalize_index
-from ._shapes import as_shape, normalize_dim, reshape_shape
+from ._shapes import as_shape, broadcast_shapes, normalize_dim, reshape_shape
 from .function import (
     _UNCHANGED,
     _bump_version,
@@ -377,6 +377,12 @@ class Tensor:
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
+            bounds = [np.shape(b) for b in (min, max) if b is not None]
+            try:
+                broadcast_shapes("clamp", self.shape, *bounds)
+            except ValueError:
+                raise ValueError(f"clamp: the bounds' shapes {bounds} do not broadcast to "
+                                 f"the input's shape {self.shape}") from None
             # where, not maximum/minimum: at a bound the gradient goes to self (as PyTorch)
             out = self if min is None else where(self < min, min, self)
             return out if max is None else where(out > max, max, out)
