@@ -116,7 +116,7 @@ def randint(low: int, high: Any, size: Any = None, dtype: Any = np.int64) -> Ten
 
     Example:
         >>> import tinygrad_np as tnp
-        >>> tnp.randint(10, (2, 3)).shape, tnp.randint(5, 7, (4,)).numpy().min() >= 5
+        >>> tnp.randint(10, (2, 3)).shape, bool(tnp.randint(5, 7, (4,)).numpy().min() >= 5)
         ((2, 3), True)
     """
     if size is None:  # randint(high, size)
