@@ -142,6 +142,30 @@ def test_softmax_without_dim_of_3d_or_4d_input_asks_for_one(make):
 # ---- Linear ----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("in_sequential", [False, True])
+def test_linear_with_its_weight_replaced_by_a_computed_tensor_uses_it_like_torch(in_sequential):
+    # fast weights (MAML and the like): del the parameter, assign a tensor computed from it
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib, L in ((tnp, nn), (torch, torch.nn)):
+        lib.manual_seed(0)
+        model = L.Sequential(L.Linear(2, 3), L.ReLU(), L.Linear(3, 1))
+        if not in_sequential:
+            model = model[0]
+        first = model[0] if in_sequential else model
+        w0 = first.weight
+        with lib.no_grad():
+            w0.copy_(lib.tensor([[1.0, -1.0], [0.5, 0.25], [-2.0, 1.0]]))
+            first.bias.fill_(0.1)
+            if in_sequential:
+                model[2].weight.fill_(1.0)
+        del first.weight
+        first.weight = w0 * 2
+        model(lib.ones(1, 2)).sum().backward()
+        grads.append(w0.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)
+
+
 def test_linear_shapes_dtype_and_repr():
     fc = nn.Linear(5, 3)
     assert fc.weight.shape == (3, 5) and fc.bias.shape == (3,)

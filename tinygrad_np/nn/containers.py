@@ -139,7 +139,7 @@ class Sequential(_ModuleSequence):
         mark, modules = Structure.mark, list(self._modules.values())
         steps, i = [], 0
         while i < len(modules):
-            if _as_defined(modules[i], Linear):
+            if _fusable_linear(modules[i]):
                 step, i = _linear_run(modules, i)
             else:
                 step, i = (modules[i], None, None), i + 1
@@ -165,11 +165,19 @@ def _linear_run(modules: list[Module], i: int) -> tuple[tuple, int]:
             inputs.append(bias)
         layers.append((bias is not None, relu))
         i += 1 + relu
-        if not (i < n and _as_defined(modules[i], Linear)):
+        if not (i < n and _fusable_linear(modules[i])):
             break
     if len(layers) == 1 and not relu:
         return (modules[i - 1], None, None), i
     return (None, tuple(inputs), tuple(layers)), i
+
+
+def _fusable_linear(module: Module) -> bool:
+    """A Linear as defined whose weight and bias are its registered parameters (a bias of
+    None included): one whose weight was replaced by a computed tensor (del lin.weight;
+    lin.weight = w, as fast-weight methods do) runs as itself and reads it."""
+    p = module._parameters
+    return _as_defined(module, Linear) and "weight" in p and "bias" in p
 
 
 def _as_defined(module: Module, cls: type[Module]) -> bool:

@@ -59,7 +59,11 @@ class Linear(Module):
     def forward(self, x: Tensor) -> Tensor:
         """x @ weightᵀ + bias for x of shape (..., in_features)."""
         p = self._parameters  # what self.weight reads, without the __getattr__ detour
-        return F.linear(x, p["weight"], p["bias"])
+        if "weight" in p and "bias" in p:
+            return F.linear(x, p["weight"], p["bias"])
+        # a weight or bias replaced by a plain tensor (del lin.weight; lin.weight = w, as
+        # fast-weight methods do): an attribute now
+        return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
