@@ -778,3 +778,9 @@ def test_augmented_assignment_to_a_view_of_a_parameter_is_refused_like_torch(vie
         v = view(w)
         v -= 0.5  # the optimizer's way: in place, into the parameter
     assert w.data.min() == 0.5
+
+
+def test_cat_of_a_list_holding_an_array_names_it_even_when_dtypes_differ():
+    # the dtype promotion must not turn this into an AttributeError of ndarray.to
+    with pytest.raises(TypeError, match="input 1 is a ndarray, not a Tensor"):
+        tnp.cat([tnp.ones(2), np.ones(2, dtype=np.int64)])

@@ -1018,6 +1018,8 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
 def _common_dtype(tensors: list[Tensor]) -> list[Tensor]:
     """The tensors in one dtype, by PyTorch's rule: floats win over integers and bools, in
     the widest float among them (int64 with float32 is float32; NumPy would say float64)."""
+    if not all(isinstance(t, Tensor) for t in tensors):
+        return tensors  # Cat.apply names what is not a Tensor
     dtypes = {t.dtype for t in tensors}
     if len(dtypes) == 1:
         return tensors

@@ -221,7 +221,6 @@ class ModuleList(_ModuleSequence):
         return self._modules[self._key(index)]
 
 
-
 class ModuleDict(Module):
     """A dict of modules whose parameters are registered under their keys; it keeps the
     order of insertion and has no forward of its own.
