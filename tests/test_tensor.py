@@ -300,6 +300,31 @@ def test_views_under_no_grad_of_tensors_without_grad_stay_writable():
     assert buffer.tolist() == [2.0, 2.0, 1.0]
 
 
+def test_a_view_made_under_no_grad_neither_keeps_nor_pickles_the_tensor_it_views():
+    import gc
+    import pickle
+    import weakref
+
+    h = (tnp.ones(10000, requires_grad=True) * 2).exp()  # a non-leaf with its graph
+    with tnp.no_grad():
+        view = h[:2]
+    assert len(pickle.dumps(view)) < 1000  # not the 10,000 values nor the graph behind h
+    alive = weakref.ref(h)
+    del h
+    gc.collect()
+    assert alive() is None  # the view does not keep h alive
+    view.add_(1)  # nothing that requires grad is viewed any more
+
+
+def test_a_view_made_under_no_grad_is_writable_once_its_tensor_stops_requiring_grad():
+    w = tnp.ones(3, requires_grad=True)
+    with tnp.no_grad():
+        view = w[:2]
+    w.requires_grad_(False)
+    view.add_(1)
+    assert w.tolist() == [2.0, 2.0, 1.0]
+
+
 def test_a_copy_of_a_view_made_under_no_grad_is_writable_as_it_shares_nothing():
     import copy
     import pickle
@@ -528,6 +553,8 @@ def test_tensor_class_and_from_numpy_wrap_an_array_without_copy():
     assert tnp.Tensor(a).numpy() is a and tnp.from_numpy(a).numpy() is a
     with pytest.raises(TypeError, match="from_numpy: expected an np.ndarray, got list"):
         tnp.from_numpy([1.0])
+    with pytest.raises(TypeError, match="from_numpy: tensors hold numbers, got .*<U1"):
+        tnp.from_numpy(np.array(["a"]))
 
 
 def test_tensor_function_copies_an_array_like_torch_tensor():
@@ -548,11 +575,13 @@ def test_tensor_function_copies_an_array_like_torch_tensor():
 
 def test_full_takes_its_dtype_from_the_fill_value_like_torch():
     torch = pytest.importorskip("torch")
-    for value in (7, True, 0.5):
+    for value in (7, True, 0.5, np.float64(0.5), np.int32(3)):
         ours, theirs = tnp.full((2, 3), value), torch.full((2, 3), value)
         assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
     assert tnp.full((2,), 7, dtype=tnp.float64).dtype == np.float64
+    with pytest.raises(TypeError, match="full: the fill value must be a number"):
+        tnp.full((2,), None)
 
 
 def test_randint_takes_pytorchs_two_forms():
@@ -563,6 +592,9 @@ def test_randint_takes_pytorchs_two_forms():
     assert set(high_only.ravel().tolist()) == {0, 1, 2, 3} and high_only.dtype == np.int64
     with pytest.raises(ValueError, match=r"randint: high \(2\) must be greater than low"):
         tnp.randint(2, 2, (3,))
+    assert tnp.randint(10, size=(3,)).shape == (3,) and tnp.randint(high=5, size=(2,)).shape == (2,)
+    with pytest.raises(TypeError, match="randint: size must be a tuple of ints"):
+        tnp.randint(3, 5)  # torch refuses it too: not (0, 3) with size 5
 
 
 def test_view_shares_memory_or_refuses_like_torch():
@@ -575,7 +607,8 @@ def test_view_shares_memory_or_refuses_like_torch():
 
 
 @pytest.mark.parametrize("name", ["any", "all"])
-@pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (1, True), ((0, 1), False)])
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (1, True), ((0, 1), False),
+                                          ((), False)])
 def test_any_all_give_bool_tensors_over_dim_like_torch(name, dim, keepdim):
     torch = pytest.importorskip("torch")
     values = [[1.0, -1.0, 0.0], [1.0, 1.0, 2.0]]

@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from ._args import is_integer
 from ._shapes import as_shape
 from .random import generator
-from .tensor import Tensor, _to_array
+from .tensor import Tensor
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
@@ -46,6 +47,8 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected an np.ndarray, got {type(array).__name__}")
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"from_numpy: tensors hold numbers, got an array of dtype {array.dtype}")
     return Tensor(array)
 
 
@@ -74,8 +77,12 @@ def full(size: Any, fill_value: float, dtype: Any = None,
         (dtype('int64'), dtype('bool'), dtype('float32'))
     """
     shape = as_shape((size,), "full")
-    if dtype is None:
-        dtype = _to_array(fill_value).dtype  # Tensor()'s rule for a Python number
+    if dtype is None:  # by kind, for Python and NumPy scalars alike (np.float64 too)
+        kind = np.asarray(fill_value).dtype.kind
+        if kind not in "biuf":
+            raise TypeError(f"full: the fill value must be a number or a bool, got "
+                            f"{fill_value!r}")
+        dtype = {"b": np.bool_, "i": np.int64, "u": np.int64, "f": np.float32}[kind]
     return _wrap(np.full(shape, fill_value, dtype=dtype), requires_grad)
 
 
@@ -110,19 +117,23 @@ def randn(*size: Any, dtype: Any = np.float32, requires_grad: bool = False) -> T
     return _wrap(arr, requires_grad)
 
 
-def randint(low: int, high: Any, size: Any = None, dtype: Any = np.int64) -> Tensor:
-    """Integers uniformly drawn from [low, high), as PyTorch's randint(low, high, size) or
-    randint(high, size) (low 0).
+def randint(low: int = 0, high: int | None = None, size: Any = None,
+            dtype: Any = np.int64) -> Tensor:
+    """Integers uniformly drawn from [low, high), in PyTorch's forms: randint(low, high,
+    size), randint(high, size) (low 0), and with keywords, randint(high=5, size=(2,)).
 
     Example:
         >>> import tinygrad_np as tnp
         >>> tnp.randint(10, (2, 3)).shape, bool(tnp.randint(5, 7, (4,)).numpy().min() >= 5)
         ((2, 3), True)
     """
-    if size is None:  # randint(high, size)
+    if size is None and high is not None and not is_integer(high):  # randint(high, size)
         low, high, size = 0, low, high
-    if size is None:
-        raise TypeError("randint: expected randint(low, high, size) or randint(high, size)")
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
+    if size is None or is_integer(size):
+        raise TypeError(f"randint: size must be a tuple of ints, got {size!r} (randint(low, "
+                        "high, size) or randint(high, size))")
     shape = as_shape((size,), "randint")
     if not high > low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")

@@ -26,6 +26,7 @@ import itertools
 import operator
 import os
 import sys
+import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -98,12 +99,16 @@ def _has_views(t: Tensor) -> bool:
 
 def _no_grad_view_of(t: Tensor) -> Tensor | None:
     """The tensor requiring grad whose memory t views, if t is a view of it made under
-    no_grad() (or a view of such a view) and still shares its memory (a copy or an
-    unpickled view does not). Changing t in place while gradients are recorded would change
-    that tensor behind the graph's back, so Tensor._check_inplace refuses it, as PyTorch
-    does. The slot is set on such views only."""
-    viewed = getattr(t, "_no_grad_view_of", None)
-    return viewed if viewed is not None and np.may_share_memory(t._data, viewed._data) else None
+    no_grad() (or a view of such a view), and it still requires grad and shares t's memory
+    (a copy or an unpickled view does not). Changing t in place while gradients are
+    recorded would change that tensor behind the graph's back, so Tensor._check_inplace
+    refuses it, as PyTorch does. The slot, set on such views only, holds a weak reference:
+    a view does not keep the tensor (and its graph) alive."""
+    ref = getattr(t, "_no_grad_view_of", None)
+    viewed = None if ref is None else ref()
+    if viewed is None or not viewed._requires_grad:
+        return None
+    return viewed if np.may_share_memory(t._data, viewed._data) else None
 
 
 def _shared_version(t: Tensor) -> list[int]:
@@ -408,7 +413,7 @@ class Function:
             if not result._requires_grad:  # see _no_grad_view_of
                 viewed = base if base._requires_grad else _no_grad_view_of(base)
                 if viewed is not None:
-                    result._no_grad_view_of = viewed
+                    result._no_grad_view_of = weakref.ref(viewed)
         return result
 
     # ---- what backward reads -------------------------------------------------------------

@@ -63,6 +63,7 @@ from .ops.softmax import LogSoftmax, Softmax
 
 _new = object.__new__
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+_STATE_SLOTS = ("_data", "_requires_grad", "_grad", "_ctx", "_vc", "_retains_grad")
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -108,6 +109,11 @@ class Tensor:
     __slots__ = ("_data", "_requires_grad", "_grad", "_ctx", "_vc", "_retains_grad",
                  "_no_grad_view_of", "__weakref__")  # _no_grad_view_of: on some views only
     __array_ufunc__ = None  # `ndarray * Tensor` calls Tensor.__rmul__ instead of looping
+
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        # the slots, but not _no_grad_view_of: a weak reference, which pickle and deepcopy
+        # cannot take (and a copy shares no memory with the tensor viewed anyway)
+        return None, {name: getattr(self, name) for name in _STATE_SLOTS if hasattr(self, name)}
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         # an ndarray is wrapped as it is (the common case, checked first)
@@ -866,13 +872,13 @@ class Tensor:
     def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Whether any element (over `dim`, an int or a tuple, or all) is nonzero: a bool
         tensor, as in PyTorch (`if x.any():` reads its one element)."""
-        axes = normalize_dim(dim, self.ndim, "any")
+        axes = normalize_dim(dim, self.ndim, "any", empty_is_all=False)  # () as torch: none
         return Tensor._make(np.asarray(self._data.any(axis=axes, keepdims=keepdim)), False, None)
 
     def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Whether every element (over `dim`, an int or a tuple, or all) is nonzero: a bool
         tensor, as in PyTorch."""
-        axes = normalize_dim(dim, self.ndim, "all")
+        axes = normalize_dim(dim, self.ndim, "all", empty_is_all=False)  # () as torch: none
         return Tensor._make(np.asarray(self._data.all(axis=axes, keepdims=keepdim)), False, None)
 
     def __iter__(self):

@@ -199,6 +199,8 @@ def test_prod_with_create_graph_refuses_two_zeros_in_a_slice_naming_the_shape():
 
 def test_prod_of_integers_and_of_nothing_follow_numpy():
     assert tnp.tensor([2, 3, 4], dtype=tnp.int32).prod().item() == 24
+    small = tnp.tensor(np.array([2, 200], dtype=np.uint8)).prod()
+    assert small.dtype == np.int64 and small.item() == 400  # int64, as torch (NumPy: uint64)
     empty = tnp.zeros((0, 3), requires_grad=True)
     np.testing.assert_array_equal(empty.prod(0).numpy(), [1.0, 1.0, 1.0])
     empty.prod(0).sum().backward()

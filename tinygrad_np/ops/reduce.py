@@ -46,7 +46,9 @@ class Prod(Function):
     @staticmethod
     def forward(ctx, a, axes=None, keepdim=False):
         ctx.axes = axes
-        return np.prod(a, axis=axes, keepdims=keepdim)
+        # bools and integers multiply in int64, as in PyTorch (NumPy: uint64 for unsigned)
+        dtype = np.int64 if a.dtype.kind in "biu" else None
+        return np.prod(a, axis=axes, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad):
