@@ -513,13 +513,13 @@ class Tensor:
     def view(self, *shape: Any) -> Tensor:
         """reshape, for a tensor whose memory can take the new shape without a copy (as
         PyTorch's view): the result shares this tensor's memory, or an error says to use
-        reshape (a transposed or sliced tensor often cannot be viewed)."""
+        reshape (a transposed, sliced or expanded tensor often cannot be viewed)."""
         out = self.reshape(*shape)
         if out._data.size and not np.may_share_memory(out._data, self._data):
             raise RuntimeError(
                 f"view: this tensor of shape {self.shape} cannot be viewed as shape "
-                f"{out.shape} without a copy (its memory is laid out transposed or "
-                "sliced); use reshape(), which copies when it must")
+                f"{out.shape} without a copy (its memory is laid out transposed, sliced or "
+                "broadcast); use reshape(), which copies when it must")
         return out
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
