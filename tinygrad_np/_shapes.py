@@ -24,7 +24,7 @@ def normalize_dim(dim: Dim, ndim: int, op: str, empty_is_all: bool = True
         return None
     try:
         dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-    except TypeError:  # not iterable: a float, a string of one char would pass below
+    except TypeError:  # not iterable, e.g. a float (the loop below refuses other kinds)
         raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}") from None
     if not dims and empty_is_all:
         return None
