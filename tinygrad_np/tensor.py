@@ -1000,8 +1000,8 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTo
     if not isinstance(like, Tensor):
         like = Tensor(input)  # Python numbers: float32 (or int64), as Tensor() makes them
     a, b = like._operand(input), like._operand(other)
-    if a.dtype != b.dtype:  # PyTorch's promotion, as the arithmetic operators follow it
-        a, b = _common_dtype([a, b])
+    if a.dtype.kind != b.dtype.kind:  # PyTorch's promotion, as _binary applies it
+        a, b = _promote(a, b, False)
     return Where.apply(a, b, cond=cond)
 
 
