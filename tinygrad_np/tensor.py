@@ -63,7 +63,7 @@ from .ops.softmax import LogSoftmax, Softmax
 
 _new = object.__new__
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
-_STATE_SLOTS = ("_data", "_requires_grad", "_grad", "_ctx", "_vc", "_retains_grad")
+_NOT_PICKLED = ("_no_grad_view_of", "__weakref__")  # slots Tensor.__getstate__ leaves out
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -113,7 +113,8 @@ class Tensor:
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
         # the slots, but not _no_grad_view_of: a weak reference, which pickle and deepcopy
         # cannot take (and a copy shares no memory with the tensor viewed anyway)
-        return None, {name: getattr(self, name) for name in _STATE_SLOTS if hasattr(self, name)}
+        return None, {name: getattr(self, name) for name in Tensor.__slots__
+                      if name not in _NOT_PICKLED and hasattr(self, name)}
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         # an ndarray is wrapped as it is (the common case, checked first)
